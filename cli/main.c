@@ -1,0 +1,51 @@
+/*
+ * main.c — the facesift command: dispatches to one subcommand per file (cmd_*.c).
+ * `facesift --help` lists the subcommands; each has its own --help.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"model", cmd_model, "inspect or run an ONNX/TFLite model (model info FILE, model run FILE IN.npy... -o DIR)"},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "facesift %s — build and evaluate FaceID datasets\n\nusage: facesift COMMAND [ARGS]\n\ncommands:\n",
+            FSIFT_VERSION_STRING);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun 'facesift COMMAND --help' for a command's options.\n");
+}
+
+int cli_fail(const char *context) {
+    fprintf(stderr, "facesift: %s: %s\n", context, fsift_last_error());
+    return CLI_FAIL;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("facesift %s\n", FSIFT_VERSION_STRING);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "facesift: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return CLI_USAGE;
+}
