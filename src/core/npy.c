@@ -244,7 +244,7 @@ uint16_t fsift_f32_to_f16(float f) {
     if (ax < 0x38800000u) { /* subnormal or zero in half */
         if (ax < 0x33000000u) return (uint16_t)sign;
         uint32_t e = ax >> 23, m = (ax & 0x7fffff) | 0x800000;
-        int shift = (int)(126 - e) + 14; /* bits to drop to get a 10-bit subnormal */
+        int shift = (int)(126 - e); /* value = m * 2^(e-150) = r * 2^-24 */
         uint32_t r = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
         if (rem > half || (rem == half && (r & 1))) r++;
         return (uint16_t)(sign | r);
