@@ -34,5 +34,12 @@ fuzz-ci: fuzz
 bench: build
 	bash bench/run.sh $(BUILD)
 
+# The main job on the bundled sample. Until `facesift build` lands, it shows the runtime on
+# the pinned default models.
+run: setup build
+	@for f in models/mtcnn/onet.tflite models/mobilefacenet/MobileFaceNet.tflite \
+	          models/blazeface/face_detection_back_256x256_barracuda.onnx; do \
+	    echo "== $$f"; ./$(BUILD)/facesift model info $$f || exit 1; done
+
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
