@@ -1,0 +1,907 @@
+/*
+ * conv.c — operator group nn_ops_conv (see ../ops.h): Conv, Gemm and MatMul.
+ *
+ * Every operator parses and checks its node in infer (attributes, dtypes, shapes, every size
+ * product checked for overflow), picks an algorithm for the CPU level in k->cpu, and keeps
+ * the result in its state; run only moves pointers and calls kernels.
+ *
+ * Conv (ONNX NCHW, and the NHWC extension for graphs made from TFLite; 1-D and 2-D):
+ *   - depthwise (group == C, each group one input channel): direct kernels (dwconv_*.c),
+ *     NCHW vectorised along rows, NHWC across channels;
+ *   - everything else: one GEMM per (image, group) for NCHW, y[M/g, OH*OW] = w[M/g, K] ·
+ *     im2col(x)[K, OH*OW], or one GEMM per group over the whole batch for NHWC,
+ *     y[N*OH*OW, M/g] = im2col(x)[N*OH*OW, K] · w^T. The im2col matrix is never built: the
+ *     GEMM packer reads the image (gemm.c), and a 1×1, stride-1, unpadded convolution uses x
+ *     as the matrix directly. Bias and clamp activations are fused into the GEMM's store.
+ *   - the plain-loop reference (conv_ref.c) when no SIMD level is usable.
+ * Gemm: Y = alpha·A'·B' + beta·C (C broadcast to [M,N]); C as a row or column vector with
+ *   beta = 1 becomes the fused bias, otherwise Y is prefilled with beta·C and accumulated.
+ * MatMul: NumPy semantics (1-D operands, batch broadcasting). When B has no batch (the
+ *   weight case), A's batch is folded into M: one GEMM. Otherwise one GEMM per batch
+ *   element. int32/int64 MatMul use plain loops with wrap-around arithmetic.
+ *
+ * Packing: a constant weight (the GEMM operand on the weight side, or the tap-major
+ * depthwise layout) is packed once at load by the `pack` hook into n->packed, for the CPU
+ * level of fsift_cpu_get(); it is immutable and shared by all sessions. If the session runs
+ * at another level, or the weight only becomes known at plan time (folded), infer packs it
+ * into plan memory instead; a weight that is a run-time input is packed block by block.
+ *
+ * Threads: GEMMs go through nn_gemm_batch (one fork/join per batch of tasks), depthwise
+ * kernels through nn_parallel. Scratch (packing buffers) is sized in infer for the number of
+ * workers the session may use.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conv_impl.h"
+
+#define TASK_CHUNK 256          /* GEMM tasks handed to one nn_gemm_batch call */
+#define MAX_ATTR_VAL ((int64_t)1 << 24)
+#define MAX_GEMM_DIM ((int64_t)1 << 40)
+
+/* ---- shared helpers -------------------------------------------------------------------- */
+
+static int mul_ok(int64_t a, int64_t b, int64_t *out) {
+    int64_t r;
+    if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r) || r > MAX_GEMM_DIM * 64) return 0;
+    *out = r;
+    return 1;
+}
+
+/* Workers the session may run the node with (the executor sets nthreads before run; at
+ * plan time it may not be known yet, then the number of online CPUs bounds it). */
+static int infer_threads(const nn_kctx *k) {
+    if (k->nthreads > 0) return k->nthreads;
+    if (k->pool) return fsift_pool_size(k->pool);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) n = 1;
+    if (n > 64) n = 64;
+    return (int)n;
+}
+
+static nn_isa kctx_isa(const nn_kctx *k) { return nn_isa_for(k->cpu); }
+
+/* Weights packed for one kernel: per group, `rows` GEMM rows (or columns) × K, or the
+ * tap-major depthwise layout. */
+enum { WK_GEMM_A = 1, WK_GEMM_B = 2, WK_DW_NHWC = 3 };
+
+typedef struct wpack {
+    nn_isa isa;
+    int kind;
+    int64_t group, rows, K;
+    size_t gstride;  /* floats per group */
+    float *data;     /* 64-byte aligned */
+} wpack;
+
+static void wpack_free(void *ptr) {
+    wpack *w = ptr;
+    if (!w) return;
+    free(w->data);
+    free(w);
+}
+
+/* Floats for a packed weight, or 0 if too large to be worth packing (the packed copy may not
+ * exceed 4× the weight plus 64 Ki floats, so a hostile shape cannot inflate memory). */
+static size_t wpack_floats(const nn_gemm_kernel *kern, int kind, int64_t group, int64_t rows,
+                           int64_t K, size_t *gstride) {
+    int64_t wn;
+    if (!mul_ok(group, rows, &wn) || !mul_ok(wn, K, &wn)) return 0;
+    size_t per;
+    if (kind == WK_DW_NHWC) {
+        per = (size_t)rows * (size_t)K;
+    } else {
+        per = nn_gemm_packed_floats(rows, K, kind == WK_GEMM_A ? kern->mr : kern->nr);
+        if (!per && rows && K) return 0;
+        per = (per + 15) & ~(size_t)15;
+    }
+    if (group && per > SIZE_MAX / (size_t)group) return 0;
+    size_t total = per * (size_t)group;
+    if (total > (size_t)wn * 4 + 65536) return 0;
+    *gstride = per;
+    return total ? total : 16;
+}
+
+/* Fills dst with the packed weight. GEMM kinds: group g's source is dense at
+ * w + g*rows*K with strides (rs, cs) as an A (rows × K) or B (K × rows) operand. */
+static void wpack_fill(const nn_gemm_kernel *kern, int kind, int64_t group, int64_t rows,
+                       int64_t K, const float *w, int64_t rs, int64_t cs, size_t gstride,
+                       const nn_conv_params *dwp, float *dst) {
+    if (kind == WK_DW_NHWC) {
+        nn_dw_pack_nhwc(dwp, w, dst);
+        return;
+    }
+    for (int64_t g = 0; g < group; g++) {
+        nn_gemm_src s = {NN_GEMM_DENSE, w + g * rows * K, rs, cs, NULL};
+        nn_gemm_pack(kern, kind == WK_GEMM_B, &s, rows, K, dst + (size_t)g * gstride);
+    }
+}
+
+/* Makes a load-time pack (owned by the node). Returns NULL when not worth it / no memory. */
+static wpack *wpack_new(nn_isa isa, int kind, int64_t group, int64_t rows, int64_t K,
+                        const float *w, int64_t rs, int64_t cs, const nn_conv_params *dwp) {
+    const nn_gemm_kernel *kern = nn_gemm_kernel_for(isa);
+    if (!kern) return NULL;
+    size_t gstride = 0, total = wpack_floats(kern, kind, group, rows, K, &gstride);
+    if (!total) return NULL;
+    wpack *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->data = aligned_alloc(64, (total * sizeof(float) + 63) & ~(size_t)63);
+    if (!p->data) {
+        free(p);
+        return NULL;
+    }
+    p->isa = isa;
+    p->kind = kind;
+    p->group = group;
+    p->rows = rows;
+    p->K = K;
+    p->gstride = gstride;
+    wpack_fill(kern, kind, group, rows, K, w, rs, cs, gstride, dwp, p->data);
+    return p;
+}
+
+/* The packed data usable for (isa, kind, shape): the node's load-time pack, or a pack made
+ * now in plan memory when the weight is known (w != NULL); NULL: pack per block at run. */
+static const float *wpack_get(nn_kctx *k, nn_isa isa, int kind, int64_t group, int64_t rows,
+                              int64_t K, const float *w, int64_t rs, int64_t cs,
+                              const nn_conv_params *dwp, size_t *gstride) {
+    const wpack *p = k->node->packed;
+    if (p && p->isa == isa && p->kind == kind && p->group == group && p->rows == rows && p->K == K) {
+        *gstride = p->gstride;
+        return p->data;
+    }
+    if (!w) return NULL;
+    const nn_gemm_kernel *kern = nn_gemm_kernel_for(isa);
+    if (!kern) return NULL;
+    size_t total = wpack_floats(kern, kind, group, rows, K, gstride);
+    if (!total) return NULL;
+    float *dst = nn_kctx_alloc(k, total * sizeof(float));
+    if (!dst) return NULL;
+    wpack_fill(kern, kind, group, rows, K, w, rs, cs, *gstride, dwp, dst);
+    return dst;
+}
+
+static fsift_status check_f32(const nn_kctx *k, int i, const char *what) {
+    const nn_tensor *t = k->in[i];
+    if (t->dtype != FSIFT_DTYPE_FLOAT32)
+        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "dtype %s not supported for %s (float32 only)",
+                           fsift_dtype_name(t->dtype), what);
+    return FSIFT_OK;
+}
+
+static int scratch_threads_ok(size_t per, int nth, size_t *total) {
+    if (per && (size_t)nth > SIZE_MAX / 2 / per) return 0;
+    *total = per * (size_t)nth;
+    return 1;
+}
+
+/* ---- Conv ------------------------------------------------------------------------------ */
+
+enum { ALGO_REF = 0, ALGO_DW = 1, ALGO_GEMM = 2 };
+
+typedef struct conv_state {
+    nn_conv_params p;
+    int algo;
+    nn_isa isa;
+    const nn_gemm_kernel *kern;
+    int direct;           /* GEMM straight on x (1×1, stride 1, no padding) */
+    const float *wpk;     /* packed weights or NULL */
+    size_t wpk_gstride;
+    size_t dw_scratch;    /* NHWC depthwise with run-time weights: floats to pack them */
+    nn_conv_geom geom;
+    nn_gemm_task *tasks;  /* TASK_CHUNK */
+} conv_state;
+
+void nn_dw_pack_nhwc(const nn_conv_params *p, const float *w, float *dst) {
+    const int64_t taps = p->kh * p->kw;
+    for (int64_t m = 0; m < p->M; m++)
+        for (int64_t t = 0; t < taps; t++) dst[t * p->M + m] = w[m * taps + t];
+}
+
+/* Parses layout, ranks and attributes into *p (no allocation). */
+static fsift_status conv_parse(const nn_kctx *k, nn_conv_params *p, int64_t *pads_end) {
+    memset(p, 0, sizeof *p);
+    const nn_node *n = k->node;
+    if (k->n_in < 2 || !k->in[0] || !k->in[1])
+        return nn_op_error(k, FSIFT_E_FORMAT, "needs inputs X and W");
+    fsift_status st;
+    if ((st = check_f32(k, 0, "X")) || (st = check_f32(k, 1, "W"))) return st;
+    if (k->n_in > 2 && k->in[2] && (st = check_f32(k, 2, "B"))) return st;
+    const char *layout = nn_attr_str(n, "layout", "NCHW");
+    if (!strcmp(layout, "NHWC")) p->nhwc = 1;
+    else if (strcmp(layout, "NCHW"))
+        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "layout '%s' not supported", layout);
+    if ((st = nn_act_parse(k, &p->act))) return st;
+
+    const nn_tensor *x = k->in[0], *w = k->in[1];
+    if (x->rank == 5)
+        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "3-D convolution not supported");
+    if (x->rank != 3 && x->rank != 4)
+        return nn_op_error(k, FSIFT_E_SHAPE, "X must have rank 3 or 4, has %d", x->rank);
+    if (w->rank != x->rank)
+        return nn_op_error(k, FSIFT_E_SHAPE, "W has rank %d, X rank %d", w->rank, x->rank);
+    const int nsp = x->rank - 2;
+    int64_t in_sp[2] = {1, 1}, k_sp[2] = {1, 1};
+    p->N = x->dims[0];
+    if (p->nhwc) {
+        p->C = x->dims[x->rank - 1];
+        p->M = w->dims[0];
+        for (int i = 0; i < nsp; i++) {
+            in_sp[2 - nsp + i] = x->dims[1 + i];
+            k_sp[2 - nsp + i] = w->dims[1 + i];
+        }
+    } else {
+        p->C = x->dims[1];
+        p->M = w->dims[0];
+        for (int i = 0; i < nsp; i++) {
+            in_sp[2 - nsp + i] = x->dims[2 + i];
+            k_sp[2 - nsp + i] = w->dims[2 + i];
+        }
+    }
+    const int64_t wcg = p->nhwc ? w->dims[w->rank - 1] : w->dims[1];
+    p->group = nn_attr_int(n, "group", 1);
+    if (p->group < 1 || p->group > p->C || p->C % p->group)
+        return nn_op_error(k, FSIFT_E_SHAPE, "group %lld does not divide the %lld input channels",
+                           (long long)p->group, (long long)p->C);
+    if (wcg != p->C / p->group)
+        return nn_op_error(k, FSIFT_E_SHAPE, "W has %lld input channels per group, X has %lld / group %lld",
+                           (long long)wcg, (long long)p->C, (long long)p->group);
+    if (p->M < 1 || p->M % p->group)
+        return nn_op_error(k, FSIFT_E_SHAPE, "%lld output channels do not split into %lld groups",
+                           (long long)p->M, (long long)p->group);
+    int cnt;
+    const int64_t *ks = nn_attr_ints(n, "kernel_shape", &cnt);
+    if (ks) {
+        if (cnt != nsp) return nn_op_error(k, FSIFT_E_SHAPE, "kernel_shape has %d values, expected %d", cnt, nsp);
+        for (int i = 0; i < nsp; i++)
+            if (ks[i] != k_sp[2 - nsp + i])
+                return nn_op_error(k, FSIFT_E_SHAPE, "kernel_shape does not match W");
+    }
+    int64_t s_sp[2] = {1, 1}, d_sp[2] = {1, 1}, pb[2] = {0, 0}, pe[2] = {0, 0};
+    const int64_t *v = nn_attr_ints(n, "strides", &cnt);
+    if (v) {
+        if (cnt != nsp) return nn_op_error(k, FSIFT_E_SHAPE, "strides has %d values, expected %d", cnt, nsp);
+        for (int i = 0; i < nsp; i++) s_sp[2 - nsp + i] = v[i];
+    }
+    v = nn_attr_ints(n, "dilations", &cnt);
+    if (v) {
+        if (cnt != nsp) return nn_op_error(k, FSIFT_E_SHAPE, "dilations has %d values, expected %d", cnt, nsp);
+        for (int i = 0; i < nsp; i++) d_sp[2 - nsp + i] = v[i];
+    }
+    v = nn_attr_ints(n, "pads", &cnt);
+    if (v) {
+        if (cnt != 2 * nsp) return nn_op_error(k, FSIFT_E_SHAPE, "pads has %d values, expected %d", cnt, 2 * nsp);
+        for (int i = 0; i < nsp; i++) {
+            pb[2 - nsp + i] = v[i];
+            pe[2 - nsp + i] = v[nsp + i];
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        if (s_sp[i] < 1 || s_sp[i] > MAX_ATTR_VAL || d_sp[i] < 1 || d_sp[i] > MAX_ATTR_VAL)
+            return nn_op_error(k, FSIFT_E_UNSUPPORTED, "strides and dilations must be in 1..%lld",
+                               (long long)MAX_ATTR_VAL);
+        if (pb[i] < 0 || pe[i] < 0 || pb[i] > MAX_ATTR_VAL || pe[i] > MAX_ATTR_VAL)
+            return nn_op_error(k, FSIFT_E_UNSUPPORTED, "pads must be in 0..%lld", (long long)MAX_ATTR_VAL);
+        if (k_sp[i] < 1) return nn_op_error(k, FSIFT_E_SHAPE, "empty kernel");
+    }
+    const char *ap = nn_attr_str(n, "auto_pad", "NOTSET");
+    int same = 0;
+    if (!strcmp(ap, "SAME_UPPER")) same = 1;
+    else if (!strcmp(ap, "SAME_LOWER")) same = 2;
+    else if (!strcmp(ap, "VALID")) pb[0] = pb[1] = pe[0] = pe[1] = 0;
+    else if (strcmp(ap, "NOTSET") && *ap)
+        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "auto_pad '%s' not supported", ap);
+    int64_t out_sp[2];
+    for (int i = 0; i < 2; i++) {
+        int64_t ext;  /* dilated kernel extent */
+        if (!mul_ok(d_sp[i], k_sp[i] - 1, &ext)) return nn_op_error(k, FSIFT_E_LIMIT, "kernel too large");
+        ext += 1;
+        if (same) {
+            int64_t o = (in_sp[i] + s_sp[i] - 1) / s_sp[i];
+            int64_t total = (o - 1) * s_sp[i] + ext - in_sp[i];
+            if (total < 0) total = 0;
+            pb[i] = same == 1 ? total / 2 : total - total / 2;
+            pe[i] = total - pb[i];
+        }
+        int64_t span = in_sp[i] + pb[i] + pe[i] - ext;
+        if (span < 0)
+            return nn_op_error(k, FSIFT_E_SHAPE, "kernel extent %lld exceeds the padded input %lld",
+                               (long long)ext, (long long)(in_sp[i] + pb[i] + pe[i]));
+        out_sp[i] = span / s_sp[i] + 1;
+    }
+    p->H = in_sp[0];
+    p->W = in_sp[1];
+    p->kh = k_sp[0];
+    p->kw = k_sp[1];
+    p->sh = s_sp[0];
+    p->sw = s_sp[1];
+    p->dh = d_sp[0];
+    p->dw = d_sp[1];
+    p->pt = pb[0];
+    p->pl = pb[1];
+    p->OH = out_sp[0];
+    p->OW = out_sp[1];
+    pads_end[0] = pe[0];
+    pads_end[1] = pe[1];
+    int64_t t;
+    if (!mul_ok(p->kh, p->kw, &t) || !mul_ok(t, p->C / p->group, &t))
+        return nn_op_error(k, FSIFT_E_LIMIT, "kernel too large");
+    if (k->n_in > 2 && k->in[2]) {
+        const nn_tensor *b = k->in[2];
+        if (b->rank != 1 || b->dims[0] != p->M)
+            return nn_op_error(k, FSIFT_E_SHAPE, "B must be [%lld]", (long long)p->M);
+    }
+    return FSIFT_OK;
+}
+
+static int conv_is_dw(const nn_conv_params *p) {
+    return p->group == p->C && p->C > 0 && p->M % p->C == 0 && p->W < ((int64_t)1 << 30) &&
+           p->sw <= 4096 && (!p->nhwc || p->M == p->C);
+}
+
+static fsift_status conv_pack(nn_graph *g, nn_node *n) {
+    if (n->n_in < 2 || n->in[1] < 0) return FSIFT_OK;
+    const nn_value *wv = &g->vals[n->in[1]];
+    if (wv->kind != NN_VAL_CONST || wv->dtype != FSIFT_DTYPE_FLOAT32 || (wv->rank != 3 && wv->rank != 4))
+        return FSIFT_OK;
+    nn_isa isa = nn_isa_for(NULL);
+    if (isa == NN_ISA_REF) return FSIFT_OK;
+    const int nhwc = !strcmp(nn_attr_str(n, "layout", "NCHW"), "NHWC");
+    int64_t group = nn_attr_int(n, "group", 1);
+    int64_t M = wv->dims[0], cg = nhwc ? wv->dims[wv->rank - 1] : wv->dims[1];
+    int64_t kh = wv->rank == 4 ? wv->dims[nhwc ? 1 : 2] : 1;
+    int64_t kw = wv->dims[nhwc ? wv->rank - 2 : wv->rank - 1];
+    if (group < 1 || M < 1 || M % group || cg < 1 || kh < 1 || kw < 1) return FSIFT_OK;
+    int64_t K;
+    if (!mul_ok(kh, kw, &K) || !mul_ok(K, cg, &K)) return FSIFT_OK;
+    const float *w = wv->data;
+    wpack *pk = NULL;
+    if (cg == 1) {
+        /* depthwise: NCHW kernels read the raw weight; NHWC wants it tap-major */
+        if (nhwc && M == group) {
+            nn_conv_params dp;
+            memset(&dp, 0, sizeof dp);
+            dp.M = M;
+            dp.kh = kh;
+            dp.kw = kw;
+            pk = wpack_new(isa, WK_DW_NHWC, 1, M, kh * kw, w, 0, 0, &dp);
+        }
+    } else if (nhwc) {
+        pk = wpack_new(isa, WK_GEMM_B, group, M / group, K, w, 1, K, NULL);
+    } else {
+        pk = wpack_new(isa, WK_GEMM_A, group, M / group, K, w, K, 1, NULL);
+    }
+    if (pk) {
+        n->packed = pk;
+        n->packed_free = wpack_free;
+    }
+    return FSIFT_OK;
+}
+
+static fsift_status conv_infer(nn_kctx *k) {
+    nn_conv_params p;
+    int64_t pe[2] = {0, 0};
+    fsift_status st = conv_parse(k, &p, pe);
+    if (st) return st;
+    conv_state *s = nn_kctx_alloc(k, sizeof *s);
+    if (!s) return nn_op_error(k, FSIFT_E_NOMEM, "out of memory");
+    k->state = s;
+    s->p = p;
+    int64_t od[4];
+    const int rank = k->in[0]->rank;
+    od[0] = p.N;
+    if (p.nhwc) {
+        if (rank == 4) od[1] = p.OH;
+        od[rank - 2] = p.OW;
+        od[rank - 1] = p.M;
+    } else {
+        od[1] = p.M;
+        if (rank == 4) od[2] = p.OH;
+        od[rank - 1] = p.OW;
+    }
+    nn_set_out(k, 0, FSIFT_DTYPE_FLOAT32, rank, od);
+
+    s->isa = kctx_isa(k);
+    s->kern = nn_gemm_kernel_for(s->isa);
+    k->scratch_bytes = 0;
+    if (!s->kern) {
+        s->algo = ALGO_REF;
+        return FSIFT_OK;
+    }
+    const float *w = k->in[1]->data;
+    const int64_t cg = p.C / p.group, mg = p.M / p.group, K = cg * p.kh * p.kw;
+    if (conv_is_dw(&p)) {
+        s->algo = ALGO_DW;
+        if (p.nhwc) {
+            s->wpk = wpack_get(k, s->isa, WK_DW_NHWC, 1, p.M, p.kh * p.kw, w, 0, 0, &p, &s->wpk_gstride);
+            if (!s->wpk) {
+                s->dw_scratch = (size_t)(p.M * p.kh * p.kw);
+                k->scratch_bytes = s->dw_scratch * sizeof(float);
+            }
+        }
+        return FSIFT_OK;
+    }
+    s->algo = ALGO_GEMM;
+    s->direct = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 &&
+                pe[0] == 0 && pe[1] == 0;
+    if (p.nhwc)
+        s->wpk = wpack_get(k, s->isa, WK_GEMM_B, p.group, mg, K, w, 1, K, NULL, &s->wpk_gstride);
+    else
+        s->wpk = wpack_get(k, s->isa, WK_GEMM_A, p.group, mg, K, w, K, 1, NULL, &s->wpk_gstride);
+    nn_conv_geom *g = &s->geom;
+    g->nhwc = p.nhwc;
+    g->C = cg;
+    g->H = p.H;
+    g->W = p.W;
+    g->kh = p.kh;
+    g->kw = p.kw;
+    g->sh = p.sh;
+    g->sw = p.sw;
+    g->dh = p.dh;
+    g->dw = p.dw;
+    g->pt = p.pt;
+    g->pl = p.pl;
+    g->OH = p.OH;
+    g->OW = p.OW;
+    g->ctot = p.C;
+    g->img_stride = p.H * p.W * p.C;
+    s->tasks = nn_kctx_alloc(k, TASK_CHUNK * sizeof *s->tasks);
+    if (!s->tasks) return nn_op_error(k, FSIFT_E_NOMEM, "out of memory");
+    int64_t opix = p.OH * p.OW, gm, gn;
+    if (p.nhwc) {
+        if (!mul_ok(p.N, opix, &gm)) return nn_op_error(k, FSIFT_E_LIMIT, "output too large");
+        gn = mg;
+    } else {
+        gm = mg;
+        gn = opix;
+    }
+    size_t per = nn_gemm_scratch_per_thread(s->kern, gm, gn, K);
+    if (!scratch_threads_ok(per, infer_threads(k), &k->scratch_bytes))
+        return nn_op_error(k, FSIFT_E_LIMIT, "scratch too large");
+    return FSIFT_OK;
+}
+
+typedef struct dw_job {
+    const conv_state *s;
+    const float *x, *w, *b;
+    float *y;
+} dw_job;
+
+static void dw_range(void *arg, int64_t begin, int64_t end) {
+    const dw_job *j = arg;
+    const conv_state *s = j->s;
+    if (s->p.nhwc) {
+        if (s->isa == NN_ISA_AVX512) nn_dw_nhwc_avx512(&s->p, j->x, j->w, j->b, j->y, begin, end);
+        else nn_dw_nhwc_avx2(&s->p, j->x, j->w, j->b, j->y, begin, end);
+    } else {
+        if (s->isa == NN_ISA_AVX512) nn_dw_nchw_avx512(&s->p, j->x, j->w, j->b, j->y, begin, end);
+        else nn_dw_nchw_avx2(&s->p, j->x, j->w, j->b, j->y, begin, end);
+    }
+}
+
+static fsift_status conv_run(nn_kctx *k) {
+    const conv_state *s = k->state;
+    const nn_conv_params *p = &s->p;
+    const float *x = k->in[0]->data, *w = k->in[1]->data;
+    const float *b = k->n_in > 2 && k->in[2] ? k->in[2]->data : NULL;
+    float *y = k->out[0]->data;
+    const int64_t opix = p->OH * p->OW;
+    const int64_t ytotal = p->N * p->M * opix;
+    if (ytotal == 0) return FSIFT_OK;
+    if (s->algo == ALGO_REF) {
+        nn_conv_ref(p, x, w, b, y);
+        return FSIFT_OK;
+    }
+    if (s->algo == ALGO_DW) {
+        dw_job j = {s, x, w, b, y};
+        const int64_t taps = p->kh * p->kw;
+        if (p->nhwc) {
+            if (!s->wpk) {
+                float *wp = k->scratch;
+                nn_dw_pack_nhwc(p, w, wp);
+                j.w = wp;
+            } else {
+                j.w = s->wpk;
+            }
+            int64_t work = p->OW * p->C * taps;
+            nn_parallel(k, p->N * p->OH, work > 65536 ? 1 : 65536 / (work ? work : 1), dw_range, &j);
+        } else {
+            int64_t work = opix * taps;
+            nn_parallel(k, p->N * p->M, work > 65536 ? 1 : 65536 / (work ? work : 1), dw_range, &j);
+        }
+        if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
+        return FSIFT_OK;
+    }
+    /* GEMM */
+    const int64_t cg = p->C / p->group, mg = p->M / p->group, K = cg * p->kh * p->kw;
+    float lo, hi;
+    nn_act_bounds(p->act, &lo, &hi);
+    nn_gemm_task *tasks = s->tasks;
+    const int64_t ntasks = p->nhwc ? p->group : p->N * p->group;
+    for (int64_t t0 = 0; t0 < ntasks; t0 += TASK_CHUNK) {
+        int64_t cnt = ntasks - t0 < TASK_CHUNK ? ntasks - t0 : TASK_CHUNK;
+        for (int64_t i = 0; i < cnt; i++) {
+            nn_gemm_task *t = &tasks[i];
+            memset(t, 0, sizeof *t);
+            const int64_t idx = t0 + i;
+            t->alpha = 1.f;
+            t->lo = lo;
+            t->hi = hi;
+            t->K = K;
+            if (p->nhwc) {
+                const int64_t g = idx;
+                t->M = p->N * opix;
+                t->N = mg;
+                if (s->direct) {
+                    t->a = (nn_gemm_src){NN_GEMM_DENSE, x + g * cg, p->C, 1, NULL};
+                } else {
+                    t->a = (nn_gemm_src){NN_GEMM_CONV, x + g * cg, 0, 0, &s->geom};
+                }
+                if (s->wpk)
+                    t->b = (nn_gemm_src){NN_GEMM_PACKED, s->wpk + (size_t)g * s->wpk_gstride, 0, 0, NULL};
+                else
+                    t->b = (nn_gemm_src){NN_GEMM_DENSE, w + g * mg * K, 1, K, NULL};
+                t->c = y + g * mg;
+                t->rs_c = p->M;
+                t->cs_c = 1;
+                t->bias = b ? b + g * mg : NULL;
+                t->bias_per_col = 1;
+            } else {
+                const int64_t n = idx / p->group, g = idx % p->group;
+                const float *xg = x + (n * p->C + g * cg) * p->H * p->W;
+                t->M = mg;
+                t->N = opix;
+                if (s->wpk)
+                    t->a = (nn_gemm_src){NN_GEMM_PACKED, s->wpk + (size_t)g * s->wpk_gstride, 0, 0, NULL};
+                else
+                    t->a = (nn_gemm_src){NN_GEMM_DENSE, w + g * mg * K, K, 1, NULL};
+                if (s->direct)
+                    t->b = (nn_gemm_src){NN_GEMM_DENSE, xg, p->H * p->W, 1, NULL};
+                else
+                    t->b = (nn_gemm_src){NN_GEMM_CONV, xg, 0, 0, &s->geom};
+                t->c = y + (n * p->M + g * mg) * opix;
+                t->rs_c = opix;
+                t->cs_c = 1;
+                t->bias = b ? b + g * mg : NULL;
+                t->bias_per_col = 0;
+            }
+        }
+        nn_gemm_batch(s->kern, tasks, cnt, k->pool, k->nthreads, k->scratch, k->scratch_bytes);
+    }
+    if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
+    return FSIFT_OK;
+}
+
+/* ---- Gemm ------------------------------------------------------------------------------ */
+
+enum { C_NONE = 0, C_BIAS_COL, C_BIAS_ROW, C_FILL };
+
+typedef struct gemm_state {
+    int64_t M, N, K;
+    int ta, tb;
+    float alpha, beta;
+    int cmode;
+    int64_t cm, cn;       /* C broadcast shape [cm, cn] */
+    nn_act act;
+    nn_isa isa;
+    const nn_gemm_kernel *kern;
+    const float *bpk;
+} gemm_state;
+
+static fsift_status gemm_pack(nn_graph *g, nn_node *n) {
+    if (n->n_in < 2 || n->in[1] < 0) return FSIFT_OK;
+    const nn_value *bv = &g->vals[n->in[1]];
+    if (bv->kind != NN_VAL_CONST || bv->dtype != FSIFT_DTYPE_FLOAT32 || bv->rank != 2) return FSIFT_OK;
+    nn_isa isa = nn_isa_for(NULL);
+    if (isa == NN_ISA_REF) return FSIFT_OK;
+    int tb = nn_attr_int(n, "transB", 0) != 0;
+    int64_t K = tb ? bv->dims[1] : bv->dims[0], N = tb ? bv->dims[0] : bv->dims[1];
+    if (K < 1 || N < 1) return FSIFT_OK;
+    wpack *pk = wpack_new(isa, WK_GEMM_B, 1, N, K, bv->data, tb ? 1 : N, tb ? K : 1, NULL);
+    if (pk) {
+        n->packed = pk;
+        n->packed_free = wpack_free;
+    }
+    return FSIFT_OK;
+}
+
+static fsift_status gemm_infer(nn_kctx *k) {
+    if (k->n_in < 2 || !k->in[0] || !k->in[1]) return nn_op_error(k, FSIFT_E_FORMAT, "needs inputs A and B");
+    fsift_status st;
+    if ((st = check_f32(k, 0, "A")) || (st = check_f32(k, 1, "B"))) return st;
+    const nn_tensor *a = k->in[0], *bt = k->in[1], *c = k->n_in > 2 ? k->in[2] : NULL;
+    if (c && (st = check_f32(k, 2, "C"))) return st;
+    if (a->rank != 2 || bt->rank != 2)
+        return nn_op_error(k, FSIFT_E_SHAPE, "A and B must be matrices (ranks %d, %d)", a->rank, bt->rank);
+    gemm_state *s = nn_kctx_alloc(k, sizeof *s);
+    if (!s) return nn_op_error(k, FSIFT_E_NOMEM, "out of memory");
+    k->state = s;
+    s->ta = nn_attr_int(k->node, "transA", 0) != 0;
+    s->tb = nn_attr_int(k->node, "transB", 0) != 0;
+    s->alpha = nn_attr_float(k->node, "alpha", 1.f);
+    s->beta = nn_attr_float(k->node, "beta", 1.f);
+    if ((st = nn_act_parse(k, &s->act))) return st;
+    s->M = s->ta ? a->dims[1] : a->dims[0];
+    s->K = s->ta ? a->dims[0] : a->dims[1];
+    int64_t kb = s->tb ? bt->dims[1] : bt->dims[0];
+    s->N = s->tb ? bt->dims[0] : bt->dims[1];
+    if (kb != s->K)
+        return nn_op_error(k, FSIFT_E_SHAPE, "inner dimensions differ: A gives K=%lld, B gives %lld",
+                           (long long)s->K, (long long)kb);
+    if (s->M > MAX_GEMM_DIM || s->N > MAX_GEMM_DIM || s->K > MAX_GEMM_DIM)
+        return nn_op_error(k, FSIFT_E_LIMIT, "matrix too large");
+    s->cmode = C_NONE;
+    if (c && s->beta != 0.f) {
+        int64_t cm = 1, cn = 1;
+        if (c->rank == 1) cn = c->dims[0];
+        else if (c->rank == 2) {
+            cm = c->dims[0];
+            cn = c->dims[1];
+        } else if (c->rank != 0)
+            return nn_op_error(k, FSIFT_E_SHAPE, "C must have rank 0, 1 or 2");
+        if ((cm != 1 && cm != s->M) || (cn != 1 && cn != s->N))
+            return nn_op_error(k, FSIFT_E_SHAPE, "C [%lld,%lld] cannot be broadcast to [%lld,%lld]",
+                               (long long)cm, (long long)cn, (long long)s->M, (long long)s->N);
+        s->cm = cm;
+        s->cn = cn;
+        if (s->beta == 1.f && cm == 1 && cn == s->N) s->cmode = C_BIAS_COL;
+        else if (s->beta == 1.f && cn == 1 && cm == s->M) s->cmode = C_BIAS_ROW;
+        else s->cmode = C_FILL;
+    }
+    int64_t od[2] = {s->M, s->N};
+    nn_set_out(k, 0, FSIFT_DTYPE_FLOAT32, 2, od);
+    s->isa = kctx_isa(k);
+    s->kern = nn_gemm_kernel_for(s->isa);
+    k->scratch_bytes = 0;
+    if (s->kern) {
+        s->bpk = wpack_get(k, s->isa, WK_GEMM_B, 1, s->N, s->K, bt->data, s->tb ? 1 : s->N,
+                           s->tb ? s->K : 1, NULL, &(size_t){0});
+        size_t per = nn_gemm_scratch_per_thread(s->kern, s->M, s->N, s->K);
+        if (!scratch_threads_ok(per, infer_threads(k), &k->scratch_bytes))
+            return nn_op_error(k, FSIFT_E_LIMIT, "scratch too large");
+    }
+    return FSIFT_OK;
+}
+
+static fsift_status gemm_run(nn_kctx *k) {
+    const gemm_state *s = k->state;
+    const float *a = k->in[0]->data, *b = k->in[1]->data;
+    const float *c = k->n_in > 2 && k->in[2] ? k->in[2]->data : NULL;
+    float *y = k->out[0]->data;
+    if (s->M == 0 || s->N == 0) return FSIFT_OK;
+    nn_gemm_task t;
+    memset(&t, 0, sizeof t);
+    t.M = s->M;
+    t.N = s->N;
+    t.K = s->K;
+    t.alpha = s->alpha;
+    nn_act_bounds(s->act, &t.lo, &t.hi);
+    t.a = (nn_gemm_src){NN_GEMM_DENSE, a, s->ta ? 1 : s->K, s->ta ? s->M : 1, NULL};
+    if (s->bpk) t.b = (nn_gemm_src){NN_GEMM_PACKED, s->bpk, 0, 0, NULL};
+    else t.b = (nn_gemm_src){NN_GEMM_DENSE, b, s->tb ? 1 : s->N, s->tb ? s->K : 1, NULL};
+    t.c = y;
+    t.rs_c = s->N;
+    t.cs_c = 1;
+    if (s->cmode == C_BIAS_COL || s->cmode == C_BIAS_ROW) {
+        t.bias = c;
+        t.bias_per_col = s->cmode == C_BIAS_COL;
+    } else if (s->cmode == C_FILL) {
+        for (int64_t i = 0; i < s->M; i++)
+            for (int64_t j = 0; j < s->N; j++)
+                y[i * s->N + j] = s->beta * c[(s->cm == 1 ? 0 : i) * s->cn + (s->cn == 1 ? 0 : j)];
+        t.accumulate = 1;
+    }
+    if (!s->kern) {
+        t.b = (nn_gemm_src){NN_GEMM_DENSE, b, s->tb ? 1 : s->N, s->tb ? s->K : 1, NULL};
+        nn_gemm_ref(&t);
+    } else {
+        nn_gemm_batch(s->kern, &t, 1, k->pool, k->nthreads, k->scratch, k->scratch_bytes);
+    }
+    if (s->act == NN_ACT_TANH) nn_act_apply(y, s->M * s->N, NN_ACT_TANH);
+    return FSIFT_OK;
+}
+
+/* ---- MatMul ---------------------------------------------------------------------------- */
+
+typedef struct matmul_state {
+    int dtype;
+    int64_t M, N, K;
+    int nb;                          /* batch rank of the output */
+    int64_t bdims[NN_MAX_RANK];      /* output batch dims */
+    int64_t astr[NN_MAX_RANK];       /* A offset per batch index step (0 = broadcast) */
+    int64_t bstr[NN_MAX_RANK];
+    int64_t batch;                   /* product of bdims */
+    int collapse;                    /* B has no batch: A's batch folded into M */
+    nn_act act;
+    nn_isa isa;
+    const nn_gemm_kernel *kern;
+    const float *bpk;
+    nn_gemm_task *tasks;
+} matmul_state;
+
+/* B's matrix part: [K,N] (rank >= 2) or [K] (as [K,1]); 1 if B has no batch (all ones). */
+static int matmul_b_flat(int rank, const int64_t *dims, int64_t *K, int64_t *N) {
+    if (rank < 1) return 0;
+    if (rank == 1) {
+        *K = dims[0];
+        *N = 1;
+        return 1;
+    }
+    *K = dims[rank - 2];
+    *N = dims[rank - 1];
+    for (int i = 0; i < rank - 2; i++)
+        if (dims[i] != 1) return 0;
+    return 1;
+}
+
+static fsift_status matmul_pack(nn_graph *g, nn_node *n) {
+    if (n->n_in < 2 || n->in[1] < 0) return FSIFT_OK;
+    const nn_value *bv = &g->vals[n->in[1]];
+    if (bv->kind != NN_VAL_CONST || bv->dtype != FSIFT_DTYPE_FLOAT32) return FSIFT_OK;
+    int64_t K, N;
+    if (!matmul_b_flat(bv->rank, bv->dims, &K, &N) || K < 1 || N < 1) return FSIFT_OK;
+    nn_isa isa = nn_isa_for(NULL);
+    if (isa == NN_ISA_REF) return FSIFT_OK;
+    wpack *pk = wpack_new(isa, WK_GEMM_B, 1, N, K, bv->data, N, 1, NULL);
+    if (pk) {
+        n->packed = pk;
+        n->packed_free = wpack_free;
+    }
+    return FSIFT_OK;
+}
+
+static fsift_status matmul_infer(nn_kctx *k) {
+    if (k->n_in < 2 || !k->in[0] || !k->in[1]) return nn_op_error(k, FSIFT_E_FORMAT, "needs inputs A and B");
+    const nn_tensor *a = k->in[0], *b = k->in[1];
+    if (a->dtype != b->dtype)
+        return nn_op_error(k, FSIFT_E_SHAPE, "A is %s, B is %s", fsift_dtype_name(a->dtype), fsift_dtype_name(b->dtype));
+    if (a->dtype != FSIFT_DTYPE_FLOAT32 && a->dtype != FSIFT_DTYPE_INT32 && a->dtype != FSIFT_DTYPE_INT64)
+        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "dtype %s not supported", fsift_dtype_name(a->dtype));
+    if (a->rank < 1 || b->rank < 1) return nn_op_error(k, FSIFT_E_SHAPE, "operands must have rank >= 1");
+    matmul_state *s = nn_kctx_alloc(k, sizeof *s);
+    if (!s) return nn_op_error(k, FSIFT_E_NOMEM, "out of memory");
+    k->state = s;
+    s->dtype = a->dtype;
+    fsift_status st;
+    if ((st = nn_act_parse(k, &s->act))) return st;
+    s->M = a->rank == 1 ? 1 : a->dims[a->rank - 2];
+    s->K = a->dims[a->rank - 1];
+    int64_t kb = b->rank == 1 ? b->dims[0] : b->dims[b->rank - 2];
+    s->N = b->rank == 1 ? 1 : b->dims[b->rank - 1];
+    if (kb != s->K)
+        return nn_op_error(k, FSIFT_E_SHAPE, "inner dimensions differ: %lld vs %lld", (long long)s->K, (long long)kb);
+    int ra = a->rank > 2 ? a->rank - 2 : 0, rb = b->rank > 2 ? b->rank - 2 : 0;
+    int nb = ra > rb ? ra : rb;
+    s->nb = nb;
+    int64_t astep, bstep;
+    if (!mul_ok(s->M, s->K, &astep) || !mul_ok(s->K, s->N, &bstep))
+        return nn_op_error(k, FSIFT_E_LIMIT, "matrix too large");
+    /* strides from the innermost batch dim outwards */
+    int64_t as = astep, bs = bstep;
+    s->batch = 1;
+    for (int i = nb - 1; i >= 0; i--) {
+        int ia = i - (nb - ra), ib = i - (nb - rb);
+        int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+        if (da != db && da != 1 && db != 1)
+            return nn_op_error(k, FSIFT_E_SHAPE, "batch dims %lld and %lld cannot be broadcast",
+                               (long long)da, (long long)db);
+        s->bdims[i] = da > db ? da : (db > da ? db : da);
+        if (da == 0 || db == 0) s->bdims[i] = 0;
+        s->astr[i] = da == 1 ? 0 : as;
+        s->bstr[i] = db == 1 ? 0 : bs;
+        if (!mul_ok(as, da, &as) || !mul_ok(bs, db, &bs) || !mul_ok(s->batch, s->bdims[i], &s->batch))
+            return nn_op_error(k, FSIFT_E_LIMIT, "tensor too large");
+    }
+    int64_t od[NN_MAX_RANK];
+    int orank = 0;
+    for (int i = 0; i < nb; i++) od[orank++] = s->bdims[i];
+    if (a->rank > 1) od[orank++] = s->M;
+    if (b->rank > 1) od[orank++] = s->N;
+    nn_set_out(k, 0, s->dtype, orank, od);
+    int64_t bk, bn;
+    s->collapse = matmul_b_flat(b->rank, b->dims, &bk, &bn);
+    k->scratch_bytes = 0;
+    if (s->dtype != FSIFT_DTYPE_FLOAT32) return FSIFT_OK;
+    s->isa = kctx_isa(k);
+    s->kern = nn_gemm_kernel_for(s->isa);
+    if (!s->kern) return FSIFT_OK;
+    if (s->collapse)
+        s->bpk = wpack_get(k, s->isa, WK_GEMM_B, 1, s->N, s->K, b->data, s->N, 1, NULL, &(size_t){0});
+    s->tasks = nn_kctx_alloc(k, TASK_CHUNK * sizeof *s->tasks);
+    if (!s->tasks) return nn_op_error(k, FSIFT_E_NOMEM, "out of memory");
+    int64_t m = s->M;
+    if (s->collapse && !mul_ok(s->M, s->batch, &m)) return nn_op_error(k, FSIFT_E_LIMIT, "tensor too large");
+    size_t per = nn_gemm_scratch_per_thread(s->kern, m, s->N, s->K);
+    if (!scratch_threads_ok(per, infer_threads(k), &k->scratch_bytes))
+        return nn_op_error(k, FSIFT_E_LIMIT, "scratch too large");
+    return FSIFT_OK;
+}
+
+/* Offsets of A and B for batch index idx. */
+static void matmul_offsets(const matmul_state *s, int64_t idx, int64_t *ao, int64_t *bo) {
+    int64_t oa = 0, ob = 0;
+    for (int i = s->nb - 1; i >= 0; i--) {
+        int64_t d = s->bdims[i];
+        int64_t q = idx % d;
+        idx /= d;
+        oa += q * s->astr[i];
+        ob += q * s->bstr[i];
+    }
+    *ao = oa;
+    *bo = ob;
+}
+
+#define MATMUL_INT(T, UT)                                                                    \
+    static void matmul_##T(const matmul_state *s, const T *a, const T *b, T *y) {            \
+        for (int64_t bi = 0; bi < s->batch; bi++) {                                          \
+            int64_t ao, bo;                                                                  \
+            matmul_offsets(s, bi, &ao, &bo);                                                 \
+            T *yb = y + bi * s->M * s->N;                                                    \
+            for (int64_t i = 0; i < s->M; i++)                                               \
+                for (int64_t j = 0; j < s->N; j++) {                                         \
+                    UT acc = 0;                                                              \
+                    for (int64_t kk = 0; kk < s->K; kk++)                                    \
+                        acc += (UT)a[ao + i * s->K + kk] * (UT)b[bo + kk * s->N + j];        \
+                    yb[i * s->N + j] = (T)acc;                                               \
+                }                                                                            \
+        }                                                                                    \
+    }
+MATMUL_INT(int32_t, uint32_t)
+MATMUL_INT(int64_t, uint64_t)
+
+static fsift_status matmul_run(nn_kctx *k) {
+    const matmul_state *s = k->state;
+    const void *a = k->in[0]->data, *b = k->in[1]->data;
+    void *y = k->out[0]->data;
+    if (s->batch == 0 || s->M == 0 || s->N == 0) return FSIFT_OK;
+    if (s->dtype == FSIFT_DTYPE_INT32) {
+        matmul_int32_t(s, a, b, y);
+        return FSIFT_OK;
+    }
+    if (s->dtype == FSIFT_DTYPE_INT64) {
+        matmul_int64_t(s, a, b, y);
+        return FSIFT_OK;
+    }
+    const float *af = a, *bf = b;
+    float *yf = y;
+    float lo, hi;
+    nn_act_bounds(s->act, &lo, &hi);
+    nn_gemm_task one, *tasks = s->tasks ? s->tasks : &one;
+    const int64_t ntasks = s->collapse ? 1 : s->batch;
+    const int64_t chunk = s->tasks ? TASK_CHUNK : 1;
+    for (int64_t t0 = 0; t0 < ntasks; t0 += chunk) {
+        int64_t cnt = ntasks - t0 < chunk ? ntasks - t0 : chunk;
+        for (int64_t i = 0; i < cnt; i++) {
+            nn_gemm_task *t = &tasks[i];
+            memset(t, 0, sizeof *t);
+            int64_t ao = 0, bo = 0;
+            if (!s->collapse) matmul_offsets(s, t0 + i, &ao, &bo);
+            t->M = s->collapse ? s->M * s->batch : s->M;
+            t->N = s->N;
+            t->K = s->K;
+            t->alpha = 1.f;
+            t->lo = lo;
+            t->hi = hi;
+            t->a = (nn_gemm_src){NN_GEMM_DENSE, af + ao, s->K, 1, NULL};
+            if (s->bpk) t->b = (nn_gemm_src){NN_GEMM_PACKED, s->bpk, 0, 0, NULL};
+            else t->b = (nn_gemm_src){NN_GEMM_DENSE, bf + bo, s->N, 1, NULL};
+            t->c = yf + (t0 + i) * s->M * s->N;
+            t->rs_c = s->N;
+            t->cs_c = 1;
+        }
+        if (s->kern)
+            nn_gemm_batch(s->kern, tasks, cnt, k->pool, k->nthreads, k->scratch, k->scratch_bytes);
+        else
+            for (int64_t i = 0; i < cnt; i++) nn_gemm_ref(&tasks[i]);
+    }
+    if (s->act == NN_ACT_TANH) nn_act_apply(yf, s->batch * s->M * s->N, NN_ACT_TANH);
+    return FSIFT_OK;
+}
+
+const nn_op_def nn_ops_conv[] = {
+    {"Conv", "", 0, conv_pack, conv_infer, conv_run},
+    {"Gemm", "", 0, gemm_pack, gemm_infer, gemm_run},
+    {"MatMul", "", 0, matmul_pack, matmul_infer, matmul_run},
+    {0},
+};

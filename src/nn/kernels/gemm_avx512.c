@@ -1,0 +1,136 @@
+/*
+ * gemm_avx512.c — the AVX-512 SGEMM micro-kernel: a 14×32 tile of C in 28 zmm registers.
+ *
+ * Each k step loads one 32-float row of the packed B panel (two zmm) and broadcasts the 14
+ * values of the packed A panel (folded into the FMAs as embedded broadcasts), i.e. 28 FMAs
+ * for 2 vector loads + 14 scalar loads. One body, always inlined with a compile-time row
+ * count, is instantiated for every mr in 1..14, so bottom-edge tiles cost only their rows.
+ * Right-edge tiles (nr < 32) use masked loads/stores of C; a C with non-unit column stride
+ * (a transposed store) goes through a small tile buffer and a scalar epilogue that performs
+ * the same operations in the same order, so results do not depend on the path.
+ *
+ * Compiled with -mavx512f… (CMake's rule for *_avx512.c); called only when fsift_cpu says
+ * AVX-512 is usable. Thread-safe: no state.
+ */
+#include "gemm.h"
+
+#if defined(__AVX512F__) && defined(__FMA__)
+#include <immintrin.h>
+
+#define MR 14
+#define NR 32
+
+static void epi_scalar(const float *tile, int mr, int nr, float *c, int64_t rs, int64_t cs,
+                       const nn_ukr_epi *e) {
+    for (int i = 0; i < mr; i++)
+        for (int j = 0; j < nr; j++) {
+            float *p = c + i * rs + j * cs;
+            float v = tile[i * NR + j] * e->alpha;
+            if (e->load_c) v += *p;
+            if (e->brow) v += e->brow[i];
+            if (e->bcol) v += e->bcol[j];
+            if (v < e->lo) v = e->lo;
+            if (v > e->hi) v = e->hi;
+            *p = v;
+        }
+}
+
+static inline __attribute__((always_inline)) void
+ukr_body(const int mr, int64_t kc, const float *pa, const float *pb, float *c, int64_t rs,
+         int64_t cs, int nr, const nn_ukr_epi *e) {
+    __m512 x[MR], y[MR];
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++)
+        if (i < mr) {
+            x[i] = _mm512_setzero_ps();
+            y[i] = _mm512_setzero_ps();
+        }
+    for (int64_t k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + 16);
+#pragma GCC unroll 14
+        for (int i = 0; i < MR; i++)
+            if (i < mr) {
+                __m512 a = _mm512_set1_ps(pa[i]);
+                x[i] = _mm512_fmadd_ps(a, b0, x[i]);
+                y[i] = _mm512_fmadd_ps(a, b1, y[i]);
+            }
+        pa += MR;
+        pb += NR;
+    }
+    if (cs != 1) {
+        float tile[MR * NR];
+#pragma GCC unroll 14
+        for (int i = 0; i < MR; i++)
+            if (i < mr) {
+                _mm512_storeu_ps(tile + i * NR, x[i]);
+                _mm512_storeu_ps(tile + i * NR + 16, y[i]);
+            }
+        epi_scalar(tile, mr, nr, c, rs, cs, e);
+        return;
+    }
+    __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1u);
+    __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1u) : 0;
+    const __m512 va = _mm512_set1_ps(e->alpha);
+    const int clamp = e->lo > -INFINITY || e->hi < INFINITY;
+    const __m512 lo = _mm512_set1_ps(e->lo), hi = _mm512_set1_ps(e->hi);
+    __m512 bc0 = _mm512_setzero_ps(), bc1 = _mm512_setzero_ps();
+    if (e->bcol) {
+        bc0 = _mm512_maskz_loadu_ps(m0, e->bcol);
+        bc1 = _mm512_maskz_loadu_ps(m1, e->bcol + 16);
+    }
+    const int alpha1 = e->alpha == 1.f;
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++)
+        if (i < mr) {
+            float *ci = c + i * rs;
+            __m512 v0 = x[i], v1 = y[i];
+            if (!alpha1) {
+                v0 = _mm512_mul_ps(v0, va);
+                v1 = _mm512_mul_ps(v1, va);
+            }
+            if (e->load_c) {
+                v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, ci));
+                v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, ci + 16));
+            }
+            if (e->brow) {
+                __m512 b = _mm512_set1_ps(e->brow[i]);
+                v0 = _mm512_add_ps(v0, b);
+                v1 = _mm512_add_ps(v1, b);
+            }
+            if (e->bcol) {
+                v0 = _mm512_add_ps(v0, bc0);
+                v1 = _mm512_add_ps(v1, bc1);
+            }
+            if (clamp) {
+                /* max(lo, v): a NaN in v stays NaN */
+                v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, v0));
+                v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
+            }
+            _mm512_mask_storeu_ps(ci, m0, v0);
+            _mm512_mask_storeu_ps(ci + 16, m1, v1);
+        }
+}
+
+#define UKR(n)                                                                               \
+    static void ukr_##n(int64_t kc, const float *pa, const float *pb, float *c, int64_t rs,  \
+                        int64_t cs, int nr, const nn_ukr_epi *e) {                           \
+        ukr_body(n, kc, pa, pb, c, rs, cs, nr, e);                                           \
+    }
+UKR(1) UKR(2) UKR(3) UKR(4) UKR(5) UKR(6) UKR(7) UKR(8) UKR(9) UKR(10) UKR(11) UKR(12) UKR(13)
+UKR(14)
+
+typedef void (*ukr_n_fn)(int64_t, const float *, const float *, float *, int64_t, int64_t, int,
+                         const nn_ukr_epi *);
+static const ukr_n_fn ukr_table[MR] = {ukr_1, ukr_2,  ukr_3,  ukr_4,  ukr_5,  ukr_6,  ukr_7,
+                                       ukr_8, ukr_9, ukr_10, ukr_11, ukr_12, ukr_13, ukr_14};
+
+static void ukr_avx512(int64_t kc, const float *pa, const float *pb, float *c, int64_t rs,
+                       int64_t cs, int mr, int nr, const nn_ukr_epi *e) {
+    ukr_table[mr - 1](kc, pa, pb, c, rs, cs, nr, e);
+}
+
+const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, MR, NR, ukr_avx512};
+
+#else
+const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, 14, 32, 0};
+#endif
