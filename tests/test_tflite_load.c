@@ -9,6 +9,9 @@
  * written first and its uoffsets are patched when the child lands after it), following the
  * field ids of TFLite's schema.fbs. Real models come from $FSIFT_MODELS_DIR (mtcnn/,
  * mobilefacenet/, mediapipe/); a missing one is skipped with a printed reason.
+ *
+ * FSIFT_TFLITE_SEED_DIR=DIR makes the run also save every small model it builds into DIR;
+ * that is how fuzz/corpus/tflite/small-*.tflite were made.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -324,6 +327,18 @@ static uint8_t *build(const m_spec *m, size_t *size) {
         if (ts) wb_link(&w, t.slot[0], wb_vec(&w, ts->data, (uint32_t)ts->nbytes, 1, 16));
     }
     *size = w.n;
+    /* FSIFT_TFLITE_SEED_DIR=DIR saves every model built here (the fuzzer's seed corpus) */
+    const char *seed_dir = getenv("FSIFT_TFLITE_SEED_DIR");
+    if (seed_dir && *seed_dir) {
+        static int seed_no;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/small-%03d.tflite", seed_dir, seed_no++);
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(w.p, 1, w.n, f);
+            fclose(f);
+        }
+    }
     return w.p;
 }
 
