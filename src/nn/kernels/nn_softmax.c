@@ -73,8 +73,8 @@ static void sm_rows(void *arg, int64_t b, int64_t e) {
         float sum = 0.f;
         if (st->log) {
             for (int64_t i = 0; i < n; i++) sum += expf(beta * x[i] - m);
-            const float ls = m + logf(sum);
-            for (int64_t i = 0; i < n; i++) y[i] = beta * x[i] - ls;
+            const float ls = logf(sum); /* subtract m first: m + ls would round */
+            for (int64_t i = 0; i < n; i++) y[i] = (beta * x[i] - m) - ls;
         } else {
             for (int64_t i = 0; i < n; i++) {
                 float v = expf(beta * x[i] - m);
@@ -116,10 +116,10 @@ static void sm_cols(void *arg, int64_t b, int64_t e) {
                 sum[j] += v;
             }
         if (st->log) {
-            for (int64_t j = 0; j < w; j++) sum[j] = m[j] + logf(sum[j]);
+            for (int64_t j = 0; j < w; j++) sum[j] = logf(sum[j]);
             for (int64_t i = 0; i < n; i++)
                 for (int64_t j = 0; j < w; j++)
-                    y[i * inner + j] = beta * x[i * inner + j] - sum[j];
+                    y[i * inner + j] = (beta * x[i * inner + j] - m[j]) - sum[j];
         } else {
             for (int64_t j = 0; j < w; j++) sum[j] = 1.f / sum[j];
             for (int64_t i = 0; i < n; i++)
