@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Check that the test oracles work here and agree with each other (about 15 s):
+# Check that the test oracles work here and agree with each other (under a minute):
 #   - tflite_np.py (NumPy TFLite interpreter) vs the real TFLite runtime (tflite_run.js,
 #     WASM) on the four MTCNN/MobileFaceNet files, and vs ONNX Runtime on an operator-by-
 #     operator ONNX translation (check_tflite_np.py), P-Net also at another input size;
+#   - every operator of tflite_np.py vs TFLite WASM on single-operator files written by
+#     tflite_write.py (check_tflite_ops.py);
 #   - gen_graphs.py: every generated model runs in ONNX Runtime and the equivalent ones agree;
 #   - ort_run.js on both BlazeFace files.
 # Needs scripts/fetch-models.sh and scripts/setup-oracles.sh first. Exit 1 on any failure.
@@ -33,6 +35,9 @@ done
 echo "== tflite_np.py vs ONNX Runtime on a translation of each model"
 "$PY" "$O/check_tflite_np.py" models/mtcnn/pnet.tflite:1,120,100,3 models/mtcnn/rnet.tflite \
     models/mtcnn/onet.tflite models/mobilefacenet/MobileFaceNet.tflite
+
+echo "== tflite_np.py vs TFLite WASM on single-operator models (tflite_write.py)"
+"$PY" "$O/check_tflite_ops.py"
 
 echo "== gen_graphs.py models in ONNX Runtime"
 "$PY" "$O/gen_graphs.py" "$TMP/graphs" --check

@@ -19,7 +19,8 @@ Full list:
     FULLY_CONNECTED LOGISTIC MAX_POOL_2D MEAN MUL NEG PAD PADV2 PRELU REDUCE_MAX REDUCE_MIN
     RELU RELU6 RESHAPE RESIZE_BILINEAR SOFTMAX SUB SUM TANH TRANSPOSE
 Quantized (int8/uint8) arithmetic is not supported: only float32 graphs, with float16 or
-int8 weights that a DEQUANTIZE turns into float32.
+int8 weights that a DEQUANTIZE turns into float32. Every kernel is checked against the real
+TFLite runtime by check_tflite_ops.py (single-operator files written by tflite_write.py).
 
 Usage as a library:
     m = TFLiteModel.load("onet.tflite")
@@ -321,8 +322,10 @@ def activation(x, act):
         return np.clip(x, -1, 1)
     if act == ACT_RELU6:
         return np.clip(x, 0, 6)
-    if act == ACT_TANH:
-        return np.tanh(x)
+    if act in (ACT_TANH, 5):
+        # TFLite's float kernels clamp with CalculateActivationRange, which knows only the
+        # RELU family: a fused TANH or SIGN_BIT is ignored (checked against TFLite itself).
+        return x
     raise NotImplementedError("fused activation %d" % act)
 
 
