@@ -155,38 +155,40 @@ def main(argv):
     rng = np.random.default_rng(11)
     ok = True
     n = 0
-    for name, data, xs in cases(rng):
-        path = os.path.join(work, name + ".tflite")
-        with open(path, "wb") as f:
-            f.write(data)
-        ins = []
-        for i, x in enumerate(xs):
-            p = os.path.join(work, "%s.in%d.npy" % (name, i))
-            np.save(p, x)
-            ins.append(p)
-        try:
-            ours = T.TFLiteModel.load(path).run(xs)
-        except Exception as e:  # report and go on
-            print("%-36s FAIL tflite_np: %s" % (name, e))
-            ok = False
-            continue
-        r = subprocess.run(["node", os.path.join(HERE, "tflite_run.js"), path] + ins + ["-o", os.path.join(work, name)],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            why = [ln for ln in r.stderr.splitlines() if "ERROR" in ln or "error" in ln]
-            print("%-36s FAIL TFLite WASM: %s" % (name, " | ".join(why)))
-            ok = False
-            continue
-        errs = []
-        for i, a in enumerate(ours):
-            ref = np.load(os.path.join(work, name, "%d.npy" % i))
-            errs.append(compare(a, ref) if a.shape == ref.shape else float("inf"))
-        good = max(errs) <= args.tol
-        ok &= good
-        n += 1
-        print("%-36s %s err %.2e" % (name, "ok  " if good else "FAIL", max(errs)))
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
+    try:
+        for name, data, xs in cases(rng):
+            path = os.path.join(work, name + ".tflite")
+            with open(path, "wb") as f:
+                f.write(data)
+            ins = []
+            for i, x in enumerate(xs):
+                p = os.path.join(work, "%s.in%d.npy" % (name, i))
+                np.save(p, x)
+                ins.append(p)
+            try:
+                ours = T.TFLiteModel.load(path).run(xs)
+            except Exception as e:  # report and go on
+                print("%-36s FAIL tflite_np: %s" % (name, e))
+                ok = False
+                continue
+            r = subprocess.run(["node", os.path.join(HERE, "tflite_run.js"), path] + ins + ["-o", os.path.join(work, name)],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                why = [ln for ln in r.stderr.splitlines() if "ERROR" in ln or "error" in ln]
+                print("%-36s FAIL TFLite WASM: %s" % (name, " | ".join(why)))
+                ok = False
+                continue
+            errs = []
+            for i, a in enumerate(ours):
+                ref = np.load(os.path.join(work, name, "%d.npy" % i))
+                errs.append(compare(a, ref) if a.shape == ref.shape else float("inf"))
+            good = max(errs) <= args.tol
+            ok &= good
+            n += 1
+            print("%-36s %s err %.2e" % (name, "ok  " if good else "FAIL", max(errs)))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
     print("check_tflite_ops: %d cases, %s" % (n, "tflite_np agrees with TFLite" if ok else "FAILED"))
     return 0 if ok else 1
 
