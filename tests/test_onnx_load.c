@@ -465,6 +465,17 @@ static void test_hostile_graphs(void) {
         w_int(&a, 20, 2);
         w_int(&a, 3, 1);
         w_msg(&n, 5, &a);
+        wb n2 = {0};
+        wb_put(&n2, n.p, n.n);
+        m = base_model(&o); /* broadcast=1 without axis: suffix broadcasting, accepted */
+        CHECK_OK(try_load(&m));
+        free(m.p);
+        a = (wb){0};
+        w_str(&a, 1, "axis");
+        w_int(&a, 20, 2);
+        w_int(&a, 3, 0);
+        w_msg(&n2, 5, &a);
+        o.extra_node = &n2;
         m = base_model(&o);
         CHECK_ERR(m, FSIFT_E_UNSUPPORTED, "op 'Add' at opset 6");
         o.extra_node = NULL;

@@ -28,10 +28,17 @@
  * (nn_graph_free). On error *out is NULL and fsift_last_error() says what went wrong. */
 fsift_status nn_onnx_load(const void *data, size_t size, const char *base_dir, nn_graph **out);
 
+/* Same, except that the graph inputs named bind_names[0..n_bind) become constants holding
+ * bind[i]'s data (borrowed, copied; dtype must match the declared one) instead of inputs.
+ * For tests that feed plan-time values (shapes, axes) as graph inputs. */
+fsift_status nn_onnx_load_bound(const void *data, size_t size, const char *base_dir, int n_bind,
+                                const char *const *bind_names, const fsift_tensor *bind,
+                                nn_graph **out);
+
 /* Parses a standalone TensorProto (e.g. the input_N.pb / output_N.pb files of the ONNX node
- * tests) into *out with freshly malloc'd data (caller frees out->data; NULL when the tensor
- * has no elements). If name is not NULL, *name receives a malloc'd copy of the tensor's name
- * ("" if none; caller frees). External data is not allowed here. */
+ * tests) into *out with freshly malloc'd data (caller frees out->data; never NULL on success,
+ * a 1-byte block for an empty tensor). If name is not NULL, *name receives a malloc'd copy of
+ * the tensor's name ("" if none; caller frees). External data is not allowed here. */
 fsift_status nn_onnx_parse_tensor(const void *data, size_t size, fsift_tensor *out, char **name);
 
 #endif

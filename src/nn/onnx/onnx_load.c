@@ -2,8 +2,8 @@
  * onnx_load.c — ONNX ModelProto → nn_graph (see onnx.h for what is accepted).
  *
  * How it works: the ModelProto is scanned once for its opset imports, producer and graph.
- * Default-domain opsets 7-18 are accepted, and 1-6 for the ops whose meaning has not changed
- * since (legacy_op_ok). The GraphProto is then walked four times, each walk picking one kind of field, because
+ * Default-domain opsets 7-18 are accepted, and 1-6 for the nodes whose meaning has not changed
+ * since (legacy_node_ok). The GraphProto is then walked four times, each walk picking one kind of field, because
  * protobuf allows fields in any order and the graph builder wants definitions before uses
  * where that matters: (1) initializers become constants; (2) graph inputs are declared,
  * except those that are also initializers (older exporters list every weight as an input:
@@ -68,6 +68,9 @@ typedef struct ld {
     int n_files, cap_files;
     uint64_t ext_budget;      /* total size of those files */
     uint64_t ext_used;        /* bytes read from them */
+    int n_bind;               /* graph inputs to turn into constants (nn_onnx_load_bound) */
+    const char *const *bind_names;
+    const fsift_tensor *bind;
 } ld;
 
 /* Summary of one TensorProto (pointers borrow the model bytes). */
@@ -884,21 +887,35 @@ static fsift_status constant_node(ld *L, const nn_pb *nr, str out_name, int n_in
 }
 
 /* Opsets 1-6 predate multidirectional broadcasting and changed several operators' inputs
- * and attributes (Reshape's shape, Cast's `to`, Concat's default axis, BatchNormalization's
- * modes, …). Files that old are accepted only if every default-domain op is one whose
- * opset 1-6 form means the same as its opset 7 form — with the legacy `broadcast`
- * attribute (binary ops, Gemm) absent or 0, where the old rule is a subset of the new. */
-static int legacy_op_ok(const char *op) {
-    static const char *const ok[] = {
+ * and attributes. Files that old are accepted only if every default-domain node is in a
+ * form whose meaning is the same as at opset 7: ops unchanged since, and for changed ops the
+ * forms that match (legacy `broadcast` without `axis` is suffix broadcasting, a subset of
+ * NumPy's; Concat with an explicit axis; Pad with `pads`; Reshape/Tile with their opset 5/6
+ * inputs; Cast with an integer `to`; BatchNormalization in test mode, spatial). */
+static int legacy_node_ok(const nn_node *n) {
+    static const char *const same[] = {
         "Abs", "Add", "AveragePool", "Ceil", "Clip", "Conv", "Div", "Elu", "Exp", "Flatten",
-        "Floor", "Gemm", "GlobalAveragePool", "GlobalLpPool", "GlobalMaxPool", "HardSigmoid",
-        "Identity", "InstanceNormalization", "LRN", "LeakyRelu", "Log", "LogSoftmax", "MatMul",
-        "Max", "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Reciprocal", "ReduceL1",
-        "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin",
-        "ReduceProd", "ReduceSum", "ReduceSumSquare", "Relu", "Selu", "Sigmoid", "Softmax",
-        "Softplus", "Softsign", "Sqrt", "Sub", "Sum", "Tanh", "Transpose"};
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-        if (!strcmp(op, ok[i])) return 1;
+        "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalLpPool", "GlobalMaxPool",
+        "HardSigmoid", "Identity", "InstanceNormalization", "LRN", "LeakyRelu", "Log",
+        "LogSoftmax", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Pow",
+        "Reciprocal", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
+        "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare", "Relu", "Selu",
+        "Sigmoid", "Slice", "Softmax", "Softplus", "Softsign", "Sqrt", "Squeeze", "Sub", "Sum",
+        "Tanh", "Transpose", "Unsqueeze"};
+    const char *op = n->op_type;
+    const nn_attr *a;
+    if (!strcmp(op, "Concat")) return nn_attr_find(n, "axis") != NULL;
+    if (!strcmp(op, "Pad")) return nn_attr_find(n, "pads") != NULL;
+    if (!strcmp(op, "Reshape") || !strcmp(op, "Tile")) return n->n_in == 2 && n->n_attr == 0;
+    if (!strcmp(op, "Split")) return n->n_in == 1;
+    if (!strcmp(op, "Cast")) return (a = nn_attr_find(n, "to")) && a->type == NN_ATTR_INT;
+    if (!strcmp(op, "BatchNormalization"))
+        return nn_attr_int(n, "is_test", 0) == 1 && nn_attr_int(n, "spatial", 1) == 1 &&
+               n->n_out == 1;
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+        if (!strcmp(op, same[i]))
+            return strcmp(op, "Gemm") == 0 || nn_attr_int(n, "broadcast", 0) == 0 ||
+                   nn_attr_find(n, "axis") == NULL;
     return 0;
 }
 
@@ -986,7 +1003,7 @@ static fsift_status parse_node(ld *L, const nn_pb *gr, const nn_pb_field *nf, in
         if ((st = attr_add(L, ni, &a, g->nodes[ni].op_type, nodename))) return st;
     }
     if (dom.n == 0 && g->opset < ONNX_MIN_OPSET &&
-        (!legacy_op_ok(g->nodes[ni].op_type) || nn_attr_int(&g->nodes[ni], "broadcast", 0)))
+        !legacy_node_ok(&g->nodes[ni]))
         return fsift_error(FSIFT_E_UNSUPPORTED,
                            "op '%s' at opset %lld not supported (node '%s'; opsets %d to %d are)",
                            g->nodes[ni].op_type, (long long)g->opset, nodename, ONNX_MIN_OPSET,
@@ -1109,6 +1126,17 @@ static fsift_status add_graph_input(ld *L, const vinfo *v) {
     if (!v->has_tensor_type)
         return fsift_error(FSIFT_E_FORMAT, "onnx: graph input '%s' has no tensor type",
                            pname(v->name, nb, sizeof nb));
+    for (int i = 0; i < L->n_bind; i++) {
+        const fsift_tensor *t = &L->bind[i];
+        if (!L->bind_names[i] || strcmp(L->bind_names[i], name)) continue;
+        int64_t numel = fsift_tensor_numel(t);
+        size_t es = fsift_dtype_size(t->dtype);
+        if (t->dtype != v->elem_type || numel < 0 || !es || (uint64_t)numel > SIZE_MAX / es)
+            return fsift_error(FSIFT_E_INVALID_ARG, "onnx: value bound to input '%s' does not "
+                               "fit its declared type", name);
+        return nn_graph_add_const(g, name, t->dtype, t->rank, t->dims, t->data,
+                                  (size_t)numel * es, &idx);
+    }
     const char *dn[NN_MAX_RANK] = {0};
     for (int i = 0; i < v->rank; i++) {
         if (v->dim_param[i].n == 0) continue;
@@ -1227,7 +1255,7 @@ static fsift_status parse_model(ld *L, const void *data, size_t size) {
     }
     if (!has_graph) return fsift_error(FSIFT_E_FORMAT, "onnx: the model has no graph");
     /* No default-domain import is fine for a graph without default-domain nodes (parse_node
-     * checks); opsets 1-6 are accepted for the ops legacy_op_ok lists. */
+     * checks); opsets 1-6 are accepted for the nodes legacy_node_ok allows. */
     if (opset == 0 || opset > ONNX_MAX_OPSET)
         return fsift_error(FSIFT_E_UNSUPPORTED, "onnx: opset %lld is not supported (%d to %d are)",
                            (long long)opset, ONNX_MIN_OPSET, ONNX_MAX_OPSET);
@@ -1250,6 +1278,12 @@ static fsift_status parse_model(ld *L, const void *data, size_t size) {
 }
 
 fsift_status nn_onnx_load(const void *data, size_t size, const char *base_dir, nn_graph **out) {
+    return nn_onnx_load_bound(data, size, base_dir, 0, NULL, NULL, out);
+}
+
+fsift_status nn_onnx_load_bound(const void *data, size_t size, const char *base_dir, int n_bind,
+                                const char *const *bind_names, const fsift_tensor *bind,
+                                nn_graph **out) {
     nn_graph *g = NULL;
     fsift_status st;
     if (!out) return fsift_error(FSIFT_E_INVALID_ARG, "onnx: NULL output pointer");
@@ -1260,6 +1294,9 @@ fsift_status nn_onnx_load(const void *data, size_t size, const char *base_dir, n
     memset(&L, 0, sizeof L);
     L.g = g;
     L.base_dir = base_dir;
+    L.n_bind = n_bind > 0 && bind_names && bind ? n_bind : 0;
+    L.bind_names = bind_names;
+    L.bind = bind;
     st = parse_model(&L, data, size);
     for (int i = 0; i < N_SCRATCH; i++) free(L.scratch[i]);
     free(L.files);

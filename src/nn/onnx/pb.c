@@ -11,7 +11,8 @@
 #include <string.h>
 
 void nn_pb_init(nn_pb *r, const void *data, size_t size) {
-    r->p = (const uint8_t *)data;
+    static const uint8_t empty[1];
+    r->p = data ? (const uint8_t *)data : empty;
     r->end = r->p + (data ? size : 0);
     r->depth = 0;
 }
