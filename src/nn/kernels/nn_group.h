@@ -41,6 +41,11 @@ fsift_status nn_resize_run(nn_kctx *k);
 fsift_status nn_pad_infer(nn_kctx *k);
 fsift_status nn_pad_run(nn_kctx *k);
 
+/* Largest per-axis lookup table an op builds at plan time (bytes, all axes together): tables
+ * grow with the output's extent along each axis, and a hostile pad or scale must not make
+ * infer allocate gigabytes before the planner has checked the output size. */
+#define NN_TABLE_MAX_BYTES ((int64_t)1 << 28)
+
 /* The op's input i, or NULL when absent (index past n_in or an empty optional input). */
 static inline nn_tensor *nn_in_opt(const nn_kctx *k, int i) {
     return i < k->n_in ? k->in[i] : NULL;
@@ -63,6 +68,112 @@ static inline int nn_layout_nhwc(const nn_kctx *k) {
     if (strcmp(s, "NHWC") == 0) return 1;
     if (strcmp(s, "NCHW") == 0) return 0;
     return -1;
+}
+
+/* Vector helpers. The loops work in fixed blocks of NN_VB floats so that GCC's -O2
+ * vectoriser (which skips loops that would need a scalar epilogue) and clang both turn them
+ * into SIMD code; the tail runs scalar. Reductions keep NN_VB partial results, so their
+ * rounding differs from a left-to-right sum by float reassociation only. */
+#define NN_VB 16
+
+static inline float nn_sum_f32(const float *restrict x, int64_t n) {
+    if (n < NN_VB) { /* short rows: skip the partial sums */
+        float s = 0.f;
+        for (int64_t i = 0; i < n; i++) s += x[i];
+        return s;
+    }
+    float acc[NN_VB] = {0};
+    int64_t i = 0;
+    for (; i + NN_VB <= n; i += NN_VB)
+        for (int j = 0; j < NN_VB; j++) acc[j] += x[i + j];
+    float s = 0.f;
+    for (int j = 0; j < NN_VB; j++) s += acc[j];
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+
+/* Sum of (x - m)^2. */
+static inline float nn_sumsqdev_f32(const float *restrict x, int64_t n, float m) {
+    if (n < NN_VB) {
+        float s = 0.f;
+        for (int64_t i = 0; i < n; i++) s += (x[i] - m) * (x[i] - m);
+        return s;
+    }
+    float acc[NN_VB] = {0};
+    int64_t i = 0;
+    for (; i + NN_VB <= n; i += NN_VB)
+        for (int j = 0; j < NN_VB; j++) acc[j] += (x[i + j] - m) * (x[i + j] - m);
+    float s = 0.f;
+    for (int j = 0; j < NN_VB; j++) s += acc[j];
+    for (; i < n; i++) s += (x[i] - m) * (x[i] - m);
+    return s;
+}
+
+/* max(m0, x[0..n)). */
+static inline float nn_max_f32(const float *restrict x, int64_t n, float m0) {
+    if (n < NN_VB) {
+        for (int64_t i = 0; i < n; i++) m0 = x[i] > m0 ? x[i] : m0;
+        return m0;
+    }
+    float acc[NN_VB];
+    for (int j = 0; j < NN_VB; j++) acc[j] = m0;
+    int64_t i = 0;
+    for (; i + NN_VB <= n; i += NN_VB)
+        for (int j = 0; j < NN_VB; j++) acc[j] = x[i + j] > acc[j] ? x[i + j] : acc[j];
+    float s = m0;
+    for (int j = 0; j < NN_VB; j++) s = acc[j] > s ? acc[j] : s;
+    for (; i < n; i++) s = x[i] > s ? x[i] : s;
+    return s;
+}
+
+/* y = max(y, x) */
+static inline void nn_vmax_f32(float *restrict y, const float *restrict x, int64_t n) {
+    int64_t i = 0;
+    for (; i + NN_VB <= n; i += NN_VB)
+        for (int j = 0; j < NN_VB; j++) y[i + j] = x[i + j] > y[i + j] ? x[i + j] : y[i + j];
+    for (; i < n; i++) y[i] = x[i] > y[i] ? x[i] : y[i];
+}
+
+/* y += x */
+static inline void nn_vadd_f32(float *restrict y, const float *restrict x, int64_t n) {
+    int64_t i = 0;
+    for (; i + NN_VB <= n; i += NN_VB)
+        for (int j = 0; j < NN_VB; j++) y[i + j] += x[i + j];
+    for (; i < n; i++) y[i] += x[i];
+}
+
+/* y = x * a + b */
+static inline void nn_vaffine_f32(float *restrict y, const float *restrict x, float a, float b,
+                                  int64_t n) {
+    int64_t i = 0;
+    for (; i + NN_VB <= n; i += NN_VB)
+        for (int j = 0; j < NN_VB; j++) y[i + j] = x[i + j] * a + b;
+    for (; i < n; i++) y[i] = x[i] * a + b;
+}
+
+/* y = x0 * w0 + x1 * w1 */
+static inline void nn_vlerp_f32(float *restrict y, const float *restrict x0, float w0,
+                                const float *restrict x1, float w1, int64_t n) {
+    int64_t i = 0;
+    for (; i + NN_VB <= n; i += NN_VB)
+        for (int j = 0; j < NN_VB; j++) y[i + j] = x0[i + j] * w0 + x1[i + j] * w1;
+    for (; i < n; i++) y[i] = x0[i] * w0 + x1[i] * w1;
+}
+
+/* y += x * w */
+static inline void nn_vaxpy_f32(float *restrict y, const float *restrict x, float w, int64_t n) {
+    int64_t i = 0;
+    for (; i + NN_VB <= n; i += NN_VB)
+        for (int j = 0; j < NN_VB; j++) y[i + j] += x[i + j] * w;
+    for (; i < n; i++) y[i] += x[i] * w;
+}
+
+/* y = x * a */
+static inline void nn_vscale_f32(float *restrict y, float a, int64_t n) {
+    int64_t i = 0;
+    for (; i + NN_VB <= n; i += NN_VB)
+        for (int j = 0; j < NN_VB; j++) y[i + j] *= a;
+    for (; i < n; i++) y[i] *= a;
 }
 
 /* *r = a * b for a, b >= 0; returns 0 (and leaves *r unspecified) on int64 overflow or a

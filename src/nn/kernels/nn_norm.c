@@ -86,17 +86,17 @@ static void bn_rows(void *arg, int64_t b, int64_t e) {
         for (int64_t r = b; r < e; r++) {
             const float *restrict x = jb->x + r * C;
             float *restrict y = jb->y + r * C;
-            for (int64_t c = 0; c < C; c++) y[c] = x[c] * A[c] + B[c];
+            int64_t c = 0;
+            for (; c + NN_VB <= C; c += NN_VB)
+                for (int j = 0; j < NN_VB; j++) y[c + j] = x[c + j] * A[c + j] + B[c + j];
+            for (; c < C; c++) y[c] = x[c] * A[c] + B[c];
         }
         return;
     }
     const int64_t inner = st->inner;
     for (int64_t p = b; p < e; p++) {
         const int64_t c = p % st->C;
-        const float a = A[c], bb = B[c];
-        const float *restrict x = jb->x + p * inner;
-        float *restrict y = jb->y + p * inner;
-        for (int64_t i = 0; i < inner; i++) y[i] = x[i] * a + bb;
+        nn_vaffine_f32(jb->y + p * inner, jb->x + p * inner, A[c], B[c], inner);
     }
 }
 
@@ -162,19 +162,11 @@ static void in_planes(void *arg, int64_t b, int64_t e) {
     for (int64_t p = b; p < e; p++) {
         const float *restrict x = jb->x + p * n;
         float *restrict y = jb->y + p * n;
-        double sum = 0.0;
-        for (int64_t i = 0; i < n; i++) sum += x[i];
-        const float mean = n ? (float)(sum / (double)n) : 0.f;
-        double sq = 0.0;
-        for (int64_t i = 0; i < n; i++) {
-            float d = x[i] - mean;
-            sq += (double)(d * d);
-        }
-        const float var = n ? (float)(sq / (double)n) : 0.f;
+        const float mean = n ? nn_sum_f32(x, n) / (float)n : 0.f;
+        const float var = n ? nn_sumsqdev_f32(x, n, mean) / (float)n : 0.f;
         const int64_t c = p % jb->st->C;
         const float a = jb->scale[c] / sqrtf(var + jb->st->eps);
-        const float bb = jb->bias[c];
-        for (int64_t i = 0; i < n; i++) y[i] = (x[i] - mean) * a + bb;
+        nn_vaffine_f32(y, x, a, jb->bias[c] - mean * a, n);
     }
 }
 
@@ -253,21 +245,19 @@ static void ln_rows(void *arg, int64_t b, int64_t e) {
     for (int64_t r = b; r < e; r++) {
         const float *restrict x = jb->x + r * D;
         float *restrict y = jb->y + r * D;
-        float sum = 0.f;
-        for (int64_t i = 0; i < D; i++) sum += x[i];
-        const float mean = D ? sum / (float)D : 0.f;
-        float sq = 0.f;
-        for (int64_t i = 0; i < D; i++) {
-            float d = x[i] - mean;
-            sq += d * d;
-        }
+        const float mean = D ? nn_sum_f32(x, D) / (float)D : 0.f;
+        const float sq = nn_sumsqdev_f32(x, D, mean);
         const float inv = 1.f / sqrtf((D ? sq / (float)D : 0.f) + st->eps);
         if (jb->mean) jb->mean[r] = mean;
         if (jb->inv) jb->inv[r] = inv;
         const float *restrict sc = jb->scale;
         const float *restrict bi = jb->bias;
         if (!st->scale_one && bi && !st->bias_one) {
-            for (int64_t i = 0; i < D; i++) y[i] = (x[i] - mean) * inv * sc[i] + bi[i];
+            int64_t i = 0;
+            for (; i + NN_VB <= D; i += NN_VB)
+                for (int j = 0; j < NN_VB; j++)
+                    y[i + j] = (x[i + j] - mean) * inv * sc[i + j] + bi[i + j];
+            for (; i < D; i++) y[i] = (x[i] - mean) * inv * sc[i] + bi[i];
         } else {
             for (int64_t i = 0; i < D; i++) {
                 float v = (x[i] - mean) * inv * sc[st->scale_one ? 0 : i];
@@ -365,12 +355,11 @@ static void lp_rows(void *arg, int64_t b, int64_t e) {
         float *restrict y = jb->y + r * n;
         float acc = 0.f;
         if (jb->st->p == 2)
-            for (int64_t i = 0; i < n; i++) acc += x[i] * x[i];
+            acc = nn_sumsqdev_f32(x, n, 0.f);
         else
             for (int64_t i = 0; i < n; i++) acc += fabsf(x[i]);
         float nrm = jb->st->p == 2 ? sqrtf(acc) : acc;
-        float inv = nrm > 0.f ? 1.f / nrm : 0.f;
-        for (int64_t i = 0; i < n; i++) y[i] = x[i] * inv;
+        nn_vaffine_f32(y, x, nrm > 0.f ? 1.f / nrm : 0.f, 0.f, n);
     }
 }
 

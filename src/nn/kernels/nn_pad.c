@@ -139,6 +139,10 @@ fsift_status nn_pad_infer(nn_kctx *k) {
     nn_set_out(k, 0, x->dtype, rank, st->out);
     k->state = st;
     if (onum == 0) return FSIFT_OK;
+    int64_t tab = 0;
+    for (int i = 0; i < rank; i++) tab += st->out[i];
+    if (tab * (int64_t)sizeof(int64_t) > NN_TABLE_MAX_BYTES)
+        return nn_op_error(k, FSIFT_E_LIMIT, "output too large");
 
     for (int i = 0; i < rank; i++) {
         const int64_t cb = pb[i] < 0 ? -pb[i] : 0, ce = pe[i] < 0 ? -pe[i] : 0;

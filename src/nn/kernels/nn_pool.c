@@ -31,6 +31,8 @@ typedef struct pool_state {
     nn_act act;
     int64_t N, C;
     int64_t in[POOL_NS], out[POOL_NS], d[POOL_NS];
+    int64_t k2, s2, pb2;          /* innermost axis: kernel, stride, begin pad */
+    int64_t full_lo, full_hi;     /* innermost outputs whose window lies inside the input */
     int64_t in_plane, out_plane; /* products of in[] and out[] */
     /* per axis and output position: first tap's input coordinate, taps inside the input,
      * AveragePool divisor factor */
@@ -175,6 +177,9 @@ fsift_status nn_pool_infer(nn_kctx *k) {
     st->in_plane = st->in[0] * st->in[1] * st->in[2];
     st->out_plane = st->out[0] * st->out[1] * st->out[2];
     if (onum == 0) return FSIFT_OK;
+    if ((st->out[0] + st->out[1] + st->out[2]) * 3 * (int64_t)sizeof(int64_t) >
+        NN_TABLE_MAX_BYTES)
+        return nn_op_error(k, FSIFT_E_LIMIT, "output too large");
 
     for (int i = 0; i < POOL_NS; i++) {
         int64_t o = st->out[i];
@@ -199,6 +204,15 @@ fsift_status nn_pool_infer(nn_kctx *k) {
                 st->div[i][j] = cnt;
             }
         }
+    }
+    st->k2 = kern[2];
+    st->s2 = str[2];
+    st->pb2 = pb[2];
+    st->full_lo = st->full_hi = 0;
+    for (int64_t j = 0; j < st->out[2]; j++) {
+        if (st->ntap[2][j] != kern[2] || st->start[2][j] != j * str[2] - pb[2]) continue;
+        if (st->full_hi == 0) st->full_lo = j;
+        st->full_hi = j + 1;
     }
     k->state = st;
     return FSIFT_OK;
@@ -266,32 +280,114 @@ POOL_MAX_NCHW(pool_max_f32, float, -FLT_MAX)
 POOL_MAX_NCHW(pool_max_u8, uint8_t, 0)
 POOL_MAX_NCHW(pool_max_i8, int8_t, INT8_MIN)
 
-static void pool_avg_f32(void *arg, int64_t b, int64_t e) {
+/* One input row r folded into output row y (max or sum over the innermost-axis taps).
+ * Borders use the tables; the interior [full_lo, full_hi) has whole windows at
+ * o * s2 - pb2 + j * d, and common kernel widths get constant trip counts. */
+static inline void pool_row_core(float *restrict y, const float *restrict r, int64_t lo,
+                                 int64_t hi, int64_t s, int64_t c0, int64_t K, int64_t d,
+                                 int is_max) {
+    for (int64_t o = lo; o < hi; o++) {
+        const float *p = r + (o * s + c0);
+        float m = p[0];
+        if (is_max) {
+            for (int64_t j = 1; j < K; j++) m = p[j * d] > m ? p[j * d] : m;
+            y[o] = m > y[o] ? m : y[o];
+        } else {
+            for (int64_t j = 1; j < K; j++) m += p[j * d];
+            y[o] += m;
+        }
+    }
+}
+
+static void pool_row(const pool_state *st, float *restrict y, const float *restrict r,
+                     int is_max) {
+    const int64_t d = st->d[2];
+    for (int64_t o = 0; o < st->out[2]; o++) {
+        if (o == st->full_lo && st->full_hi > st->full_lo) o = st->full_hi;
+        if (o >= st->out[2]) break;
+        const int64_t s0 = st->start[2][o], n = st->ntap[2][o];
+        float m = is_max ? -FLT_MAX : 0.f;
+        for (int64_t t = 0; t < n; t++) {
+            float v = r[s0 + t * d];
+            m = is_max ? (v > m ? v : m) : m + v;
+        }
+        y[o] = is_max ? (m > y[o] ? m : y[o]) : y[o] + m;
+    }
+    const int64_t lo = st->full_lo, hi = st->full_hi, s = st->s2, c0 = -st->pb2;
+    if (hi <= lo) return;
+    if (d == 1 && st->k2 == 2 && s == 2) pool_row_core(y, r, lo, hi, 2, c0, 2, 1, is_max);
+    else if (d == 1 && st->k2 == 3 && s == 2) pool_row_core(y, r, lo, hi, 2, c0, 3, 1, is_max);
+    else if (d == 1 && st->k2 == 3 && s == 1) pool_row_core(y, r, lo, hi, 1, c0, 3, 1, is_max);
+    else if (d == 1 && st->k2 == 2 && s == 1) pool_row_core(y, r, lo, hi, 1, c0, 2, 1, is_max);
+    else pool_row_core(y, r, lo, hi, s, c0, st->k2, d, is_max);
+}
+
+/* Float MaxPool/AveragePool over NCHW planes [b, e), one output row at a time. */
+static void pool_rows_f32(void *arg, int64_t b, int64_t e) {
     const pool_job *jb = arg;
     const pool_state *st = jb->st;
-    const int64_t in1 = st->in[1], in2 = st->in[2];
-    const int64_t d0 = st->d[0], d1 = st->d[1], d2 = st->d[2];
+    const int is_max = st->kind == POOL_MAX;
+    const int64_t in1 = st->in[1], in2 = st->in[2], out2 = st->out[2];
     for (int64_t p = b; p < e; p++) {
         const float *x = (const float *)jb->x + p * st->in_plane;
-        float *y = (float *)jb->y + p * st->out_plane;
+        float *yp = (float *)jb->y + p * st->out_plane;
         for (int64_t o0 = 0; o0 < st->out[0]; o0++) {
             const int64_t s0 = st->start[0][o0], n0 = st->ntap[0][o0];
             for (int64_t o1 = 0; o1 < st->out[1]; o1++) {
                 const int64_t s1 = st->start[1][o1], n1 = st->ntap[1][o1];
-                const int64_t dv01 = st->div[0][o0] * st->div[1][o1];
-                for (int64_t o2 = 0; o2 < st->out[2]; o2++) {
-                    const int64_t s2 = st->start[2][o2], n2 = st->ntap[2][o2];
-                    float acc = 0.f;
-                    for (int64_t t0 = 0; t0 < n0; t0++)
-                        for (int64_t t1 = 0; t1 < n1; t1++) {
-                            const float *r = x + ((s0 + t0 * d0) * in1 + s1 + t1 * d1) * in2 + s2;
-                            for (int64_t t2 = 0; t2 < n2; t2++) acc += r[t2 * d2];
-                        }
-                    int64_t dv = dv01 * st->div[2][o2];
-                    *y++ = dv > 0 ? acc / (float)dv : 0.f;
+                float *restrict y = yp + (o0 * st->out[1] + o1) * out2;
+                const float init = is_max ? -FLT_MAX : 0.f;
+                for (int64_t o = 0; o < out2; o++) y[o] = init;
+                for (int64_t t0 = 0; t0 < n0; t0++)
+                    for (int64_t t1 = 0; t1 < n1; t1++)
+                        pool_row(st, y,
+                                 x + ((s0 + t0 * st->d[0]) * in1 + s1 + t1 * st->d[1]) * in2,
+                                 is_max);
+                if (!is_max) {
+                    const int64_t dv01 = st->div[0][o0] * st->div[1][o1];
+                    for (int64_t o = 0; o < out2; o++) {
+                        int64_t dv = dv01 * st->div[2][o];
+                        y[o] = dv > 0 ? y[o] / (float)dv : 0.f;
+                    }
                 }
+                if (st->act) nn_act_apply(y, out2, st->act);
             }
         }
+    }
+}
+
+/* Global pools over NCHW planes [b, e). */
+static void pool_global_nchw(void *arg, int64_t b, int64_t e) {
+    const pool_job *jb = arg;
+    const pool_state *st = jb->st;
+    const int64_t S = st->in_plane;
+    for (int64_t p = b; p < e; p++) {
+        const float *x = (const float *)jb->x + p * S;
+        float v = st->kind == POOL_GMAX ? nn_max_f32(x, S, -FLT_MAX)
+                                        : (S ? nn_sum_f32(x, S) / (float)S : 0.f);
+        ((float *)jb->y)[p] = nn_act_one(v, st->act);
+    }
+}
+
+/* Global pools, NHWC: items are (n, block of 256 channels). */
+static void pool_global_nhwc(void *arg, int64_t b, int64_t e) {
+    const pool_job *jb = arg;
+    const pool_state *st = jb->st;
+    const int64_t S = st->in_plane, C = st->C, nblk = (C + 255) / 256;
+    for (int64_t it = b; it < e; it++) {
+        const int64_t n = it / nblk, c0 = (it % nblk) * 256;
+        const int64_t w = C - c0 < 256 ? C - c0 : 256;
+        const float *x = (const float *)jb->x + n * S * C + c0;
+        float *y = (float *)jb->y + n * C + c0;
+        if (st->kind == POOL_GMAX) {
+            for (int64_t c = 0; c < w; c++) y[c] = -FLT_MAX;
+            for (int64_t s = 0; s < S; s++) nn_vmax_f32(y, x + s * C, w);
+        } else {
+            for (int64_t c = 0; c < w; c++) y[c] = 0.f;
+            for (int64_t s = 0; s < S; s++) nn_vadd_f32(y, x + s * C, w);
+            nn_vscale_f32(y, S ? 1.f / (float)S : 0.f, w);
+        }
+        if (st->act) nn_act_apply(y, w, st->act);
     }
 }
 
@@ -319,24 +415,15 @@ static void pool_nhwc_f32(void *arg, int64_t b, int64_t e) {
                     const float *restrict xp =
                         x + (((s0 + t0 * st->d[0]) * in1 + s1 + t1 * st->d[1]) * in2 + s2 +
                              t2 * st->d[2]) * C;
-                    if (is_max)
-                        for (int64_t c = 0; c < C; c++) y[c] = xp[c] > y[c] ? xp[c] : y[c];
-                    else
-                        for (int64_t c = 0; c < C; c++) y[c] += xp[c];
+                    if (is_max) nn_vmax_f32(y, xp, C);
+                    else nn_vadd_f32(y, xp, C);
                 }
         if (!is_max) {
             int64_t dv = st->div[0][o0] * st->div[1][o1] * st->div[2][o2];
-            float inv = dv > 0 ? 1.f / (float)dv : 0.f;
-            for (int64_t c = 0; c < C; c++) y[c] *= inv;
+            nn_vscale_f32(y, dv > 0 ? 1.f / (float)dv : 0.f, C);
         }
         if (st->act) nn_act_apply(y, C, st->act);
     }
-}
-
-static void pool_act_planes(void *arg, int64_t b, int64_t e) {
-    const pool_job *jb = arg;
-    const pool_state *st = jb->st;
-    nn_act_apply((float *)jb->y + b * st->out_plane, (e - b) * st->out_plane, st->act);
 }
 
 fsift_status nn_pool_run(nn_kctx *k) {
@@ -344,23 +431,31 @@ fsift_status nn_pool_run(nn_kctx *k) {
     if (!st) return FSIFT_OK; /* empty output */
     pool_job jb = {st, k->in[0]->data, k->out[0]->data,
                    k->n_out > 1 && k->out[1] ? (int64_t *)k->out[1]->data : NULL};
-    int64_t work = st->in_plane > 1 ? st->in_plane : 1; /* rough per-plane cost */
+    const int global = st->kind == POOL_GMAX || st->kind == POOL_GAVG;
     if (st->nhwc) {
-        int64_t rows = st->N * st->out_plane;
-        int64_t per = work / (st->out_plane > 0 ? st->out_plane : 1) * st->C + st->C;
-        nn_parallel(k, rows, 1 + 16384 / (per > 0 ? per : 1), pool_nhwc_f32, &jb);
+        if (global) {
+            int64_t nblk = (st->C + 255) / 256;
+            nn_parallel(k, st->N * nblk, 1 + 16384 / (st->in_plane * 256 + 1),
+                        pool_global_nhwc, &jb);
+        } else {
+            int64_t taps = st->in_plane / (st->out_plane > 0 ? st->out_plane : 1) + 1;
+            nn_parallel(k, st->N * st->out_plane, 1 + 16384 / (taps * st->C + 1),
+                        pool_nhwc_f32, &jb);
+        }
         return FSIFT_OK;
     }
-    int64_t planes = st->N * st->C, grain = 1 + 16384 / work;
-    if (st->kind == POOL_MAX || st->kind == POOL_GMAX) {
+    const int64_t planes = st->N * st->C, grain = 1 + 16384 / (st->in_plane + 1);
+    if (st->dtype != FSIFT_DTYPE_FLOAT32 || jb.idx) {
         nn_range_fn fn = st->dtype == FSIFT_DTYPE_UINT8  ? pool_max_u8
                          : st->dtype == FSIFT_DTYPE_INT8 ? pool_max_i8
                                                          : pool_max_f32;
         nn_parallel(k, planes, grain, fn, &jb);
+        if (st->act && st->dtype == FSIFT_DTYPE_FLOAT32)
+            nn_act_apply(jb.y, planes * st->out_plane, st->act);
+    } else if (global) {
+        nn_parallel(k, planes, grain, pool_global_nchw, &jb);
     } else {
-        nn_parallel(k, planes, grain, pool_avg_f32, &jb);
+        nn_parallel(k, planes, grain, pool_rows_f32, &jb);
     }
-    if (st->act && st->dtype == FSIFT_DTYPE_FLOAT32)
-        nn_parallel(k, planes, grain, pool_act_planes, &jb);
     return FSIFT_OK;
 }

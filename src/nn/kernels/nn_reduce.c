@@ -185,6 +185,17 @@ static float red_init(int kind) {
  * the maximum and pass 1 sums exp(v - m)). */
 static float red_run_f32(int kind, int pass, const float *restrict x, int64_t n, int64_t s,
                          float acc, float m) {
+    if (s == 1) { /* contiguous run: vectorised helpers */
+        switch (kind) {
+        case RED_SUM: case RED_MEAN: case RED_LOGSUM: return acc + nn_sum_f32(x, n);
+        case RED_L2: case RED_SUMSQ: return acc + nn_sumsqdev_f32(x, n, 0.f);
+        case RED_MAX: return nn_max_f32(x, n, acc);
+        case RED_LOGSUMEXP:
+            if (pass == 0) return nn_max_f32(x, n, acc);
+            break;
+        default: break;
+        }
+    }
     switch (kind) {
     case RED_SUM: case RED_MEAN: case RED_LOGSUM:
         for (int64_t i = 0; i < n; i++) acc += x[i * s];
@@ -306,7 +317,7 @@ static void red_rows(void *arg, int64_t b, int64_t e) {
             const float *restrict r = x + i * inner;
             switch (kind) {
             case RED_SUM: case RED_MEAN: case RED_LOGSUM:
-                for (int64_t j = 0; j < w; j++) y[j] += r[j];
+                nn_vadd_f32(y, r, w);
                 break;
             case RED_L1:
                 for (int64_t j = 0; j < w; j++) y[j] += fabsf(r[j]);
@@ -318,7 +329,7 @@ static void red_rows(void *arg, int64_t b, int64_t e) {
                 for (int64_t j = 0; j < w; j++) y[j] *= r[j];
                 break;
             case RED_MAX:
-                for (int64_t j = 0; j < w; j++) y[j] = r[j] > y[j] ? r[j] : y[j];
+                nn_vmax_f32(y, r, w);
                 break;
             case RED_MIN:
                 for (int64_t j = 0; j < w; j++) y[j] = r[j] < y[j] ? r[j] : y[j];

@@ -300,8 +300,12 @@ fsift_status nn_resize_infer(nn_kctx *k) {
             for (int i = 0; i < nax; i++) {
                 int64_t in = x->dims[axes[i]];
                 if (in == 0) continue;
+                double len = nearbyint(common * (double)in);
+                if (!(len >= 0.0 && len <= (double)NN_MAX_DIM))
+                    return nn_op_error(k, FSIFT_E_SHAPE, "output size out of range on axis %d",
+                                       axes[i]);
                 scl[axes[i]] = common;
-                od[axes[i]] = (int64_t)nearbyint(common * (double)in);
+                od[axes[i]] = (int64_t)len;
             }
     } else {
         for (int i = 0; i < nax; i++) {
@@ -324,6 +328,10 @@ fsift_status nn_resize_infer(nn_kctx *k) {
         st->npass = -1; /* nothing to do */
         return FSIFT_OK;
     }
+    int64_t tab = 0;
+    for (int i = 0; i < rank; i++) tab += od[i];
+    if (tab * taps * (int64_t)(sizeof(int64_t) + sizeof(float)) > NN_TABLE_MAX_BYTES)
+        return nn_op_error(k, FSIFT_E_LIMIT, "output too large");
     double cubic_a = nn_attr_float(nd, "cubic_coeff_a", -0.75f);
     int exclude = nn_attr_int(nd, "exclude_outside", 0) != 0;
     for (int i = 0; i < rank; i++) {
@@ -468,18 +476,8 @@ static void rs_pass_mid(void *arg, int64_t b, int64_t e) {
             continue;
         }
         const float *xb = p->x + ob * p->L * inner;
-        if (T == 2) {
-            const float *restrict x0 = xb + ii[0] * inner, *restrict x1 = xb + ii[1] * inner;
-            const float w0 = ww[0], w1 = ww[1];
-            for (int64_t j = 0; j < inner; j++) y[j] = w0 * x0[j] + w1 * x1[j];
-        } else {
-            for (int64_t j = 0; j < inner; j++) y[j] = 0.f;
-            for (int t = 0; t < T; t++) {
-                const float *restrict xt = xb + ii[t] * inner;
-                const float wt = ww[t];
-                for (int64_t j = 0; j < inner; j++) y[j] += wt * xt[j];
-            }
-        }
+        nn_vlerp_f32(y, xb + ii[0] * inner, ww[0], xb + ii[1] * inner, ww[1], inner);
+        for (int t = 2; t < T; t++) nn_vaxpy_f32(y, xb + ii[t] * inner, ww[t], inner);
     }
 }
 

@@ -66,9 +66,13 @@ static void sm_rows(void *arg, int64_t b, int64_t e) {
         const float *restrict x = jb->x + r * n;
         float *restrict y = jb->y + r * n;
         float m = -INFINITY;
-        for (int64_t i = 0; i < n; i++) {
-            float v = beta * x[i];
-            m = v > m ? v : m;
+        if (beta == 1.f) {
+            m = nn_max_f32(x, n, -INFINITY);
+        } else {
+            for (int64_t i = 0; i < n; i++) {
+                float v = beta * x[i];
+                m = v > m ? v : m;
+            }
         }
         float sum = 0.f;
         if (st->log) {
@@ -81,8 +85,7 @@ static void sm_rows(void *arg, int64_t b, int64_t e) {
                 y[i] = v;
                 sum += v;
             }
-            const float inv = 1.f / sum;
-            for (int64_t i = 0; i < n; i++) y[i] *= inv;
+            nn_vscale_f32(y, 1.f / sum, n);
         }
     }
 }
