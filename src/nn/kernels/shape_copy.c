@@ -84,6 +84,7 @@ static void concat_range(void *arg, int64_t b, int64_t e) {
     for (int64_t o = b; o < e; o++) {
         char *d = j->dst + (size_t)o * j->out_row;
         for (int i = 0; i < k->n_in; i++) {
+            if (!j->rowb[i]) continue; /* empty input: its data may be NULL */
             memcpy(d, (const char *)k->in[i]->data + (size_t)o * j->rowb[i], j->rowb[i]);
             d += j->rowb[i];
         }
