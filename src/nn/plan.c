@@ -135,9 +135,13 @@ fsift_status nn_plan_build(fsift_session *s, const fsift_tensor *inputs, int n_i
         if (t->dtype != val->dtype)
             { st = fsift_error(FSIFT_E_INVALID_ARG, "input '%s' must be %s, got %s", val->name,
                                fsift_dtype_name(val->dtype), fsift_dtype_name(t->dtype)); goto fail; }
+        /* TFLite inputs are resizable (as with the TFLite interpreter's ResizeInputTensor):
+         * the declared dims are the default, any size of the same rank may be planned. */
+        int resizable = g->format == FSIFT_MODEL_TFLITE;
         int bad = t->rank != val->rank;
         for (int d = 0; !bad && d < t->rank; d++)
-            bad = t->dims[d] < 0 || t->dims[d] > NN_MAX_DIM || (val->dims[d] >= 0 && val->dims[d] != t->dims[d]);
+            bad = t->dims[d] < 0 || t->dims[d] > NN_MAX_DIM ||
+                  (!resizable && val->dims[d] >= 0 && val->dims[d] != t->dims[d]);
         if (bad) {
             st = fsift_error(FSIFT_E_SHAPE, "input '%s' has shape %s, the model expects %s (negative = any)",
                              val->name, nn_shape_str(t->rank, t->dims, b1, sizeof b1),
