@@ -26,10 +26,15 @@
 
 #include "gemm.h"
 
-#define KC_MAX 256
+/* Depth block: an A micro-panel (MR×KC) plus the B micro-panel streamed past it
+ * (KC×NR) should fit L1 together (AVX-512: 14×128 + 128×32 floats = 23 KiB; AVX2: 6×256 +
+ * 256×16 = 22 KiB); the B block (KC×NC) and the A block (MC×KC) share L2. */
+#define KC_AVX512 128
+#define KC_AVX2 256
 #define MC_PANELS_AVX512 12
 #define MC_PANELS_AVX2 24
-#define NC_COLS 256
+#define NC_AVX512 1024
+#define NC_AVX2 512
 
 /* Least work (flops) that justifies waking one more worker. */
 #define FLOPS_PER_THREAD 400000.0
@@ -261,14 +266,16 @@ static int64_t mc_rows(const nn_gemm_kernel *kern) {
 }
 
 static int64_t nc_cols(const nn_gemm_kernel *kern) {
-    int64_t n = NC_COLS / kern->nr;
+    int64_t n = (kern->isa == NN_ISA_AVX512 ? NC_AVX512 : NC_AVX2) / kern->nr;
     return (n < 1 ? 1 : n) * kern->nr;
 }
 
-/* Depth block: K split evenly into ceil(K / KC_MAX) blocks. */
-static int64_t kc_block(int64_t K) {
-    if (K <= KC_MAX) return K < 1 ? 1 : K;
-    int64_t nb = (K + KC_MAX - 1) / KC_MAX;
+/* Depth block: K split evenly into blocks of at most KC (up to 1.5×KC stays one block:
+ * another pass over C costs more than a slightly larger panel). */
+static int64_t kc_block(const nn_gemm_kernel *kern, int64_t K) {
+    int64_t kmax = kern->isa == NN_ISA_AVX512 ? KC_AVX512 : KC_AVX2;
+    if (K <= kmax + kmax / 2) return K < 1 ? 1 : K;
+    int64_t nb = (K + kmax - 1) / kmax;
     return (K + nb - 1) / nb;
 }
 
@@ -276,7 +283,7 @@ static int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 size_t nn_gemm_scratch_per_thread(const nn_gemm_kernel *kern, int64_t M, int64_t N, int64_t K) {
     if (!kern) return 0;
-    int64_t kc = kc_block(K);
+    int64_t kc = kc_block(kern, K);
     int64_t mc = mc_rows(kern), nc = nc_cols(kern);
     int64_t mr = round_up(M, kern->mr), nr = round_up(N, kern->nr);
     if (mr < mc) mc = mr;
@@ -309,7 +316,7 @@ static void gemm_rect(const nn_gemm_kernel *kern, const nn_gemm_task *t, int64_t
         return;
     }
     const int MR = kern->mr, NR = kern->nr;
-    const int64_t K = t->K, KCB = kc_block(K), MC = mc_rows(kern), NC = nc_cols(kern);
+    const int64_t K = t->K, KCB = kc_block(kern, K), MC = mc_rows(kern), NC = nc_cols(kern);
     nn_ukr_epi e;
     e.alpha = t->alpha;
     for (int64_t jc = n0; jc < n1; jc += NC) {
@@ -430,7 +437,7 @@ static void batch_body(void *arg, int ith, int nth) {
             fsift_split_range(j->count, ith, nth, &b, &e);
             if (i < b || i >= e) continue;
         }
-        int64_t kc = kc_block(t->K);
+        int64_t kc = kc_block(j->kern, t->K);
         int64_t mc = mc_rows(j->kern), mr = round_up(t->M, j->kern->mr);
         if (mr < mc) mc = mr;
         float *abuf = (float *)mine;
