@@ -628,6 +628,16 @@ static void test_hostile_graphs(void) {
     }
 }
 
+/* Many tiny nodes: 5 bytes of file each, a few hundred bytes of graph each. The loader must
+ * stop at its memory cap (64 × file size + 16 MiB) with a LIMIT error. */
+static void test_memory_cap(void) {
+    wb g = {0}, m;
+    const uint8_t tiny[5] = {0x0a, 0x03, 0x22, 0x01, 'A'}; /* node { op_type: "A" } */
+    for (int i = 0; i < 400000; i++) wb_put(&g, tiny, sizeof tiny);
+    m = model(13, &g);
+    CHECK_ERR(m, FSIFT_E_LIMIT, "hostile");
+}
+
 static void test_parse_tensor(void) {
     int64_t d[2] = {2, 2};
     int32_t vals[4] = {1, -2, 3, -4};
@@ -943,6 +953,48 @@ static void test_gen_mutated(void) {
     }
 }
 
+/* The real BlazeFace files (scripts/fetch-models.sh): they load with the expected interface,
+ * and truncated or mutated copies fail cleanly (sampled cut points: all of them would take
+ * minutes for a 600 KB file). */
+static void test_blazeface(void) {
+    const char *dir = test_env("FSIFT_MODELS_DIR", "models");
+    const char *files[2] = {"face_detection_front_128x128_barracuda.onnx",
+                            "face_detection_back_256x256_barracuda.onnx"};
+    const int64_t side[2] = {128, 256};
+    const int nodes[2] = {104, 149};
+    for (int k = 0; k < 2; k++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/blazeface/%s", dir, files[k]);
+        void *data = NULL;
+        size_t size = 0;
+        if (fsift_file_read(path, (size_t)1 << 26, &data, &size) != FSIFT_OK)
+            TEST_SKIP("%s not found (run scripts/fetch-models.sh)", path);
+        nn_graph *g = NULL;
+        CHECK_OK(nn_onnx_load(data, size, dir, &g));
+        if (g) {
+            CHECK(g->opset == 12 && !strcmp(g->producer, "tf2onnx 1.7.2"));
+            CHECK(g->n_nodes == nodes[k] && g->n_inputs == 1 && g->n_outputs == 4);
+            const nn_value *x = &g->vals[g->inputs[0]];
+            CHECK(!strcmp(x->name, "input:0") && x->rank == 4 && x->dims[1] == side[k] &&
+                  x->dims[3] == 3);
+        }
+        nn_graph_free(g);
+        int loaded = 0;
+        for (int i = 0; i < 3000; i++) {
+            size_t cut = i < 256 ? (size_t)i : i < 512 ? size - (size_t)(i - 255) : rng() % size;
+            uint8_t *copy = malloc(cut ? cut : 1);
+            memcpy(copy, data, cut);
+            g = NULL;
+            if (nn_onnx_load(copy, cut, NULL, &g) == FSIFT_OK) loaded++;
+            nn_graph_free(g);
+            free(copy);
+        }
+        CHECK_MSG(loaded == 0, "%s: %d truncated copies loaded", files[k], loaded);
+        mutations(data, size, 300);
+        free(data);
+    }
+}
+
 int main(void) {
     RUN(test_pb_reader);
     RUN(test_c_base_model);
@@ -950,6 +1002,7 @@ int main(void) {
     RUN(test_mutated);
     RUN(test_hostile_tensors);
     RUN(test_hostile_graphs);
+    RUN(test_memory_cap);
     RUN(test_parse_tensor);
     RUN(test_gen_raw_add);
     RUN(test_gen_typed);
@@ -960,5 +1013,6 @@ int main(void) {
     RUN(test_gen_errors);
     RUN(test_gen_optional);
     RUN(test_gen_mutated);
+    RUN(test_blazeface);
     return test_summary();
 }

@@ -27,8 +27,9 @@
  * cannot make the loader allocate more than what exists on disk by pointing many tensors at
  * one file.
  *
- * Memory: apart from graph storage (which grows with bytes consumed from the file), the loader
- * keeps a few scratch buffers for NUL-terminated copies of names, freed before returning.
+ * Memory: graph storage grows only with bytes consumed from the file, and mem_check caps it at
+ * 64 × the file size + 16 MiB + the external data read; the loader also keeps a few scratch
+ * buffers for NUL-terminated copies of names (each at most the file size), freed on return.
  * No global state; any number of threads may load models concurrently.
  */
 #include "nn/onnx/onnx.h"
@@ -68,6 +69,7 @@ typedef struct ld {
     int n_files, cap_files;
     uint64_t ext_budget;      /* total size of those files */
     uint64_t ext_used;        /* bytes read from them */
+    size_t budget;            /* graph memory allowed besides external data (mem_check) */
     int n_bind;               /* graph inputs to turn into constants (nn_onnx_load_bound) */
     const char *const *bind_names;
     const fsift_tensor *bind;
@@ -187,6 +189,24 @@ static void byteswap_if_be(void *data, size_t esize, size_t n) {
 #else
     (void)data, (void)esize, (void)n;
 #endif
+}
+
+/* Every graph structure grows only as bytes of the file are consumed, but a value, node or
+ * attribute costs a few hundred bytes of memory while its encoding can be a few bytes. This
+ * caps the total at MEM_FACTOR × the file size (+ MEM_SLACK, + external data read), far above
+ * what real models need (weights dominate: about 1×; int64_data varints: up to 8×). */
+#define MEM_FACTOR 64
+#define MEM_SLACK ((size_t)16 << 20)
+
+static fsift_status mem_check(const ld *L) {
+    const nn_graph *g = L->g;
+    size_t used = g->arena_bytes + (size_t)g->cap_vals * (sizeof(nn_value) + 2 * sizeof(int)) +
+                  (size_t)g->cap_nodes * sizeof(nn_node);
+    if (used > L->budget + L->ext_used)
+        return fsift_error(FSIFT_E_LIMIT,
+                           "onnx: the graph would need more than %d times the file's size in "
+                           "memory (%zu bytes so far); the file looks hostile", MEM_FACTOR, used);
+    return FSIFT_OK;
 }
 
 /* ---- TensorProto ---------------------------------------------------------------------- */
@@ -1175,21 +1195,23 @@ static fsift_status parse_graph(ld *L, const nn_pb *mr, const nn_pb_field *gf) {
         if ((st = cstr(L, 3, t.name, "initializer name", &name))) return st;
         if (nn_graph_find(g, name) >= 0)
             return fsift_error(FSIFT_E_FORMAT, "onnx: %s is defined twice", what);
-        if ((st = tensor_to_graph(L, &t, name, what, &idx))) return st;
+        if ((st = tensor_to_graph(L, &t, name, what, &idx)) || (st = mem_check(L))) return st;
     }
     /* 2: inputs */
     r = gr0;
     PB_EACH(&r, &f) {
         if (f.num != 11) continue;
         vinfo v;
-        if ((st = parse_vinfo(&r, &f, &v, "input")) || (st = add_graph_input(L, &v))) return st;
+        if ((st = parse_vinfo(&r, &f, &v, "input")) || (st = add_graph_input(L, &v)) ||
+            (st = mem_check(L)))
+            return st;
     }
     /* 3: nodes */
     r = gr0;
     int index = 0;
     PB_EACH(&r, &f) {
         if (f.num != 1) continue;
-        if ((st = parse_node(L, &r, &f, index++))) return st;
+        if ((st = parse_node(L, &r, &f, index++)) || (st = mem_check(L))) return st;
     }
     /* 4: outputs */
     r = gr0;
@@ -1294,6 +1316,8 @@ fsift_status nn_onnx_load_bound(const void *data, size_t size, const char *base_
     memset(&L, 0, sizeof L);
     L.g = g;
     L.base_dir = base_dir;
+    L.budget = size > (SIZE_MAX - MEM_SLACK) / MEM_FACTOR ? SIZE_MAX
+                                                          : size * MEM_FACTOR + MEM_SLACK;
     L.n_bind = n_bind > 0 && bind_names && bind ? n_bind : 0;
     L.bind_names = bind_names;
     L.bind = bind;
