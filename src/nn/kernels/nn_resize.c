@@ -11,11 +11,11 @@
  * unsupported. Extension layout="NHWC" (TFLite): scales/sizes with 2 values apply to axes 1
  * and 2 of [N,H,W,C]; with rank values they are used as given.
  *
- * Coordinates follow the ONNX reference implementation: x_original is computed in double from
- * the output index, the scale and, for align_corners, pytorch_half_pixel and
- * tf_crop_and_resize, the unrounded resized length scale * length; neighbours outside the
- * input repeat the edge (or, with exclude_outside, get zero weight and the rest is
- * renormalised).
+ * Coordinates: x_original is computed in float with ONNX Runtime's expressions (so nearest
+ * ties and crop boundaries round as there); align_corners divides by the unrounded resized
+ * length scale * length as the ONNX reference does (it matters only for scales whose product
+ * with the length is not whole); neighbours outside the input repeat the edge (or, with
+ * exclude_outside, get zero weight and the rest is renormalised).
  *
  * How it works: infer builds, for every axis, a table giving each output index its input taps
  * (1 for nearest, 2 linear, 4 cubic) and weights; index -1 marks a point outside the crop box
@@ -68,30 +68,34 @@ static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) {
 static void rs_fill_axis(rs_axis *a, int mode, int taps, int ct, int nm, double scale,
                          double roi0, double roi1, double cubic_a, int exclude) {
     const int64_t in = a->in, out = a->out;
-    const double outw = scale * (double)in; /* the reference's unrounded resized length */
+    /* float arithmetic in ONNX Runtime's order, so that ties in nearest rounding and crop
+     * boundaries fall the same way */
+    const float sc = (float)scale, inf1 = (float)(in - 1);
+    const float outw = sc * (float)in; /* the reference's unrounded resized length */
+    const float r0 = (float)roi0, r1 = (float)roi1;
     a->identity = in == out;
     for (int64_t o = 0; o < out; o++) {
-        double x = (double)o, xo;
+        const float x = (float)o;
+        float xo;
         switch (ct) {
-        case CT_ALIGN: xo = outw == 1.0 ? 0.0 : x * (double)(in - 1) / (outw - 1.0); break;
-        case CT_ASYM: xo = x / scale; break;
-        case CT_TF_NN: xo = (x + 0.5) / scale; break;
-        case CT_PYTORCH: xo = outw == 1.0 ? -0.5 : (x + 0.5) / scale - 0.5; break;
+        case CT_ALIGN: xo = outw == 1.f ? 0.f : x * inf1 / (outw - 1.f); break;
+        case CT_ASYM: xo = x / sc; break;
+        case CT_TF_NN: xo = (x + 0.5f) / sc; break;
+        case CT_PYTORCH: xo = out > 1 ? (x + 0.5f) / sc - 0.5f : 0.f; break;
         case CT_CROP:
-            xo = outw == 1.0 ? (roi1 - roi0) * (double)(in - 1) / 2.0
-                             : x * (roi1 - roi0) * (double)(in - 1) / (outw - 1.0);
-            xo += roi0 * (double)(in - 1);
+            xo = out > 1 ? r0 * inf1 + (x * (r1 - r0) * inf1) / (float)(out - 1)
+                         : 0.5f * (r0 + r1) * inf1;
             break;
         case CT_HALF_PIXEL_SYM: {
-            double adj = (double)out / outw, center = (double)in / 2.0;
-            xo = center * (1.0 - adj) + (x + 0.5) / scale - 0.5;
+            float adj = (float)out / outw, center = (float)in / 2.f;
+            xo = center * (1.f - adj) + ((x + 0.5f) / sc - 0.5f);
             break;
         }
-        default: xo = (x + 0.5) / scale - 0.5; break;
+        default: xo = (x + 0.5f) / sc - 0.5f; break;
         }
         int64_t *idx = a->idx + o * taps;
         float *w = a->w + o * taps;
-        if (ct == CT_CROP && (xo < 0.0 || xo > (double)(in - 1) || !(xo == xo))) {
+        if (ct == CT_CROP && (xo < 0.f || xo > inf1 || !(xo == xo))) {
             for (int t = 0; t < taps; t++) {
                 idx[t] = -1;
                 w[t] = 0.f;
@@ -99,8 +103,8 @@ static void rs_fill_axis(rs_axis *a, int mode, int taps, int ct, int nm, double 
             a->identity = 0;
             continue;
         }
-        if (!(xo > -1e15 && xo < 1e15)) xo = 0.0; /* non-finite or absurd: clamp below */
-        double fl = floor(xo), r = xo - fl;
+        if (!(xo > -1e15f && xo < 1e15f)) xo = 0.f; /* non-finite or absurd: clamp below */
+        double fl = floor((double)xo), r = (double)xo - fl;
         int64_t x0 = (int64_t)fl;
         if (mode == RS_NEAREST) {
             int64_t i;
