@@ -424,8 +424,9 @@ static void test_unary(void) {
     x[2] = -0.5f;
     for (size_t oi = 0; oi < sizeof ops / sizeof ops[0]; oi++) {
         int pos = !strcmp(ops[oi], "Log") || !strcmp(ops[oi], "Sqrt");
-        /* alpha * x + beta cancels near 0 in float32 (as in ONNX's reference): absolute 2e-6 */
-        double floor_ = !strncmp(ops[oi], "Hard", 4) ? 1 : 1e-3;
+        /* alpha * x + beta (HardSigmoid, HardSwish) and 1 + erf(x) (Gelu) cancel in float32,
+         * as in ONNX's reference: their tolerance is absolute 2e-6 */
+        double floor_ = !strncmp(ops[oi], "Hard", 4) || !strcmp(ops[oi], "Gelu") ? 1 : 1e-3;
         for (int64_t i = 0; i < n; i++) xp[i] = pos ? fabsf(x[i]) + (!strcmp(ops[oi], "Log") ? 0.1f : 0) : x[i];
         opcall c;
         memset(&c, 0, sizeof c);
@@ -447,6 +448,51 @@ static void test_unary(void) {
     }
     free(x);
     free(xp);
+}
+
+/* Erf, Exp, Sigmoid and Gelu have their own approximations (AVX2 kernels, scalar erf):
+ * sweep every magnitude, both signs, and the special values. Run with FSIFT_CPU=generic
+ * too, to cover the scalar path. */
+static void test_transcendental_sweep(void) {
+    const int64_t n = 400000;
+    float *x = malloc(sizeof(float) * (size_t)n);
+    int64_t m = 0;
+    static const float special[] = {NAN, INFINITY, -INFINITY, 0.f, -0.f, 1e-30f, -1e-30f,
+                                    88.7228f, 88.7229f, 88.72f, 88.73f, -87.3f, -87.4f, 3.925f, -3.925f, 100.f, -100.f};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) x[m++] = special[i];
+    while (m < n) {
+        float mag = powf(10.f, frand(-8.f, 2.05f));
+        x[m++] = frand(0, 1) < 0.5f ? -mag : mag;
+    }
+    int64_t d[1] = {n};
+    static const char *ops[] = {"Erf", "Exp", "Sigmoid", "Gelu"};
+    for (int oi = 0; oi < 4; oi++) {
+        opcall c;
+        memset(&c, 0, sizeof c);
+        c.op = ops[oi];
+        c.n_in = 1;
+        c.n_out = 1;
+        c.in[0] = tens(FSIFT_DTYPE_FLOAT32, 1, d, x);
+        CHECK_OK(call_op(&c));
+        const float *y = c.out[0].data;
+        int64_t bad = 0;
+        for (int64_t i = 0; i < n; i++) {
+            double v = x[i], want;
+            if (oi == 0) want = erf(v);
+            else if (oi == 1) want = exp(v);
+            else if (oi == 2) want = 1 / (1 + exp(-v));
+            else want = 0.5 * v * (1 + erf(v / sqrt(2.0)));
+            int ok;
+            if (want != want) ok = y[i] != y[i];
+            else if (isinf(want) || isinf(y[i])) ok = (double)y[i] == (float)want;
+            else if (oi == 3) ok = fabs(y[i] - want) <= 2e-6 * fmax(1, fabs(want)); /* see test_unary */
+            else ok = fabs(y[i] - want) <= 1e-6 * fabs(want) + 1e-37;
+            if (!ok && !bad++) fprintf(stderr, "%s(%.9g) = %.9g, want %.9g\n", ops[oi], v, y[i], want);
+        }
+        CHECK_MSG(bad == 0, "%s: %lld mismatches", ops[oi], (long long)bad);
+        call_free(&c);
+    }
+    free(x);
 }
 
 static void test_unary_params(void) {
@@ -766,6 +812,7 @@ int main(void) {
     RUN(test_int_edges);
     RUN(test_compare_logic_where);
     RUN(test_unary);
+    RUN(test_transcendental_sweep);
     RUN(test_unary_params);
     RUN(test_clip);
     RUN(test_cast);

@@ -123,6 +123,12 @@ NN_EW_DECL(CastLike)
 NN_EW_DECL(Identity)
 NN_EW_DECL(Dropout)
 
+/* elementwise_avx2.c: y = f(x) for n floats; call only when the CPU has AVX2+FMA. */
+void nn_ew_erf_avx2(const float *x, float *y, int64_t n);
+void nn_ew_gelu_avx2(const float *x, float *y, int64_t n); /* erf form */
+void nn_ew_exp_avx2(const float *x, float *y, int64_t n);
+void nn_ew_sigmoid_avx2(const float *x, float *y, int64_t n);
+
 /* Converts n elements from src (dtype sdt) to dst (dtype ddt) with ONNX Cast semantics
  * (see nn_ew_store_f64; integer to integer wraps). Returns 0 if a dtype is unsupported. */
 int nn_ew_convert(const void *src, int sdt, void *dst, int ddt, int64_t n);
