@@ -211,15 +211,15 @@ static int dropout_active(const nn_kctx *k, int *known) {
 fsift_status nn_ew_infer_Dropout(nn_kctx *k) {
     fsift_status s = copy_infer(k);
     if (s) return s;
-    int known;
-    if (dropout_active(k, &known))
-        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "training mode (random dropout) not supported");
     const nn_tensor *tm = k->n_in > 2 ? k->in[2] : NULL;
-    if (tm && fsift_tensor_numel(tm) != 1)
-        return nn_op_error(k, FSIFT_E_SHAPE, "training_mode must be a scalar");
+    if (tm && (fsift_tensor_numel(tm) != 1 || tm->dtype != FSIFT_DTYPE_BOOL))
+        return nn_op_error(k, FSIFT_E_SHAPE, "training_mode must be a bool scalar");
     const nn_tensor *ratio = k->n_in > 1 ? k->in[1] : NULL;
     if (ratio && (fsift_tensor_numel(ratio) != 1 || !nn_dtype_is_float(ratio->dtype)))
         return nn_op_error(k, FSIFT_E_SHAPE, "ratio must be a float scalar");
+    int known;
+    if (dropout_active(k, &known))
+        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "training mode (random dropout) not supported");
     if (k->n_out > 1 && k->out[1]) {
         const nn_tensor *x = k->in[0];
         nn_set_out(k, 1, k->opset >= 10 ? FSIFT_DTYPE_BOOL : x->dtype, x->rank, x->dims);
