@@ -23,7 +23,7 @@
 #include "exec.h"
 
 #define MAX_VALUE_BYTES ((size_t)1 << 34)  /* 16 GiB for any one tensor */
-#define MAX_ARENA_BYTES ((size_t)1 << 35)  /* 32 GiB in all */
+#define MAX_ARENA_BYTES ((size_t)1 << 35)  /* 32 GiB in all (FSIFT_MAX_ACTIVATION_MB lowers it) */
 #define MAX_FOLD_BYTES ((size_t)1 << 30)   /* constant-folded data per plan */
 
 struct plan_block {
@@ -76,6 +76,18 @@ static size_t tensor_bytes(const nn_tensor *t, int *ok) {
     size_t esz = fsift_dtype_size(t->dtype);
     *ok = n >= 0 && esz && (uint64_t)n <= MAX_VALUE_BYTES / esz;
     return *ok ? (size_t)n * esz : 0;
+}
+
+/* The activation cap: MAX_ARENA_BYTES, or FSIFT_MAX_ACTIVATION_MB from the environment (the
+ * fuzz targets set it low so that valid-but-huge models stop at plan time). */
+static size_t arena_cap(void) {
+    const char *e = getenv("FSIFT_MAX_ACTIVATION_MB");
+    if (e && *e) {
+        char *end;
+        unsigned long long mb = strtoull(e, &end, 10);
+        if (!*end && mb > 0 && mb < (MAX_ARENA_BYTES >> 20)) return (size_t)mb << 20;
+    }
+    return MAX_ARENA_BYTES;
 }
 
 typedef struct buf_req {
@@ -158,7 +170,7 @@ fsift_status nn_plan_build(fsift_session *s, const fsift_tensor *inputs, int n_i
 
     /* 2. infer + fold */
     const fsift_cpu *cpu = fsift_cpu_get();
-    size_t fold_bytes = 0;
+    size_t fold_bytes = 0, fold_cap = arena_cap() < MAX_FOLD_BYTES ? arena_cap() : MAX_FOLD_BYTES;
     int cur = 0, op_error = 0;
     for (int ni = 0; ni < nn; ni++) {
         const nn_node *node = &g->nodes[ni];
@@ -202,8 +214,8 @@ fsift_status nn_plan_build(fsift_session *s, const fsift_tensor *inputs, int n_i
                 int ok;
                 size_t nb = tensor_bytes(o, &ok);
                 fold_bytes += nb;
-                if (fold_bytes > MAX_FOLD_BYTES) {
-                    st = fsift_error(FSIFT_E_LIMIT, "constant folding needs more than %zu bytes", MAX_FOLD_BYTES);
+                if (fold_bytes > fold_cap) {
+                    st = fsift_error(FSIFT_E_LIMIT, "constant folding needs more than %zu bytes", fold_cap);
                     goto fail_node;
                 }
                 o->data = plan_alloc(p, nb);
@@ -262,7 +274,7 @@ fsift_status nn_plan_build(fsift_session *s, const fsift_tensor *inputs, int n_i
     qsort(reqs, (size_t)nreq, sizeof *reqs, cmp_size_desc);
     placed = malloc(((size_t)nreq + 1) * sizeof *placed);
     if (!placed) { st = fsift_error(FSIFT_E_NOMEM, "plan: out of memory"); goto fail; }
-    size_t arena = 0;
+    size_t arena = 0, cap = arena_cap();
     for (int r = 0; r < nreq; r++) {
         /* collect placed buffers overlapping in time, sorted by offset; take the first gap */
         int nc = 0;
@@ -277,8 +289,8 @@ fsift_status nn_plan_build(fsift_session *s, const fsift_tensor *inputs, int n_i
         }
         reqs[r].offset = off;
         if (off + reqs[r].size > arena) arena = off + reqs[r].size;
-        if (arena > MAX_ARENA_BYTES) {
-            st = fsift_error(FSIFT_E_LIMIT, "activations need more than %zu bytes", MAX_ARENA_BYTES);
+        if (arena > cap) {
+            st = fsift_error(FSIFT_E_LIMIT, "activations need more than %zu bytes", cap);
             goto fail;
         }
     }
@@ -288,7 +300,7 @@ fsift_status nn_plan_build(fsift_session *s, const fsift_tensor *inputs, int n_i
     p->arena_size = arena;
     p->naive_size = naive;
     if (max_scratch) {
-        if (max_scratch > MAX_ARENA_BYTES) { st = fsift_error(FSIFT_E_LIMIT, "scratch of %zu bytes requested", max_scratch); goto fail; }
+        if (max_scratch > cap) { st = fsift_error(FSIFT_E_LIMIT, "scratch of %zu bytes requested", max_scratch); goto fail; }
         p->scratch = aligned_alloc(64, (max_scratch + 63) & ~(size_t)63);
         if (!p->scratch) { st = fsift_error(FSIFT_E_NOMEM, "plan: cannot allocate %zu bytes of scratch", max_scratch); goto fail; }
     }
