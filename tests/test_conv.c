@@ -337,6 +337,13 @@ static void test_model_shapes(void) {
     /* BlazeFace depthwise 3x3 s1 and s2 (pads 0,0,1,1) */
     c = base; c.C = c.M = c.group = 28; c.H = c.W = 32; c.kh = c.kw = 3; c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1; run_case(&c, pool);
     c = base; c.C = c.M = c.group = 42; c.H = c.W = 32; c.kh = c.kw = 3; c.sh = c.sw = 2; c.pads[2] = c.pads[3] = 1; run_case(&c, pool);
+    /* depthwise 3x3 fast paths on wide rows: NCHW stride 1 and 2 (interior blocks need
+     * 34 input columns for AVX-512 stride 2), NHWC stride 2 with a channel tail */
+    c = base; c.N = 2; c.C = c.M = c.group = 5; c.H = 7; c.W = 75; c.kh = c.kw = 3; c.sh = c.sw = 2;
+    c.pads[0] = c.pads[1] = 1; c.pads[2] = c.pads[3] = 1; c.act = 2; run_case(&c, pool);
+    c = base; c.C = c.M = c.group = 3; c.H = 6; c.W = 77; c.kh = c.kw = 3; c.pads[1] = 1; c.pads[3] = 1; run_case(&c, pool);
+    c = base; c.nhwc = 1; c.N = 2; c.C = c.M = c.group = 40; c.H = 9; c.W = 11; c.kh = c.kw = 3; c.sh = c.sw = 2;
+    c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1; c.act = 1; run_case(&c, pool);
     /* 1x1 pointwise */
     c = base; c.C = 24; c.M = 28; c.group = 1; c.H = c.W = 64; c.kh = c.kw = 1; run_case(&c, pool);
     /* ArcFace-like 3x3 at 14x14 and 7x7: K = 2304/4608, M = 256/512 */
@@ -344,6 +351,12 @@ static void test_model_shapes(void) {
     c = base; c.C = 300; c.M = 200; c.group = 1; c.H = c.W = 7; c.kh = c.kw = 3; c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1; c.act = 1; run_case(&c, pool);
     /* SCRFD-like 3x3 s2 with N > 256 */
     c = base; c.C = 28; c.M = 56; c.group = 1; c.H = c.W = 41; c.kh = c.kw = 3; c.sh = c.sw = 2; c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1; run_case(&c, pool);
+    /* direct-convolution tiles: wide rows, stride 1 with dilation 2, stride 2, left/right
+     * borders, a partial last tile, M not a multiple of the panel height */
+    c = base; c.C = 20; c.M = 30; c.group = 1; c.H = 9; c.W = 70; c.kh = c.kw = 3; c.dh = c.dw = 2;
+    c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 2; run_case(&c, pool);
+    c = base; c.N = 2; c.C = 6; c.M = 34; c.group = 2; c.H = 7; c.W = 90; c.kh = 3; c.kw = 5; c.sh = c.sw = 2;
+    c.pads[1] = 2; c.pads[3] = 1; c.act = 3; run_case(&c, pool);
     /* MobileFaceNet NHWC: 3x3 s2 stem, depthwise 3x3, 1x1, 7x7 GDConv */
     c = base; c.nhwc = 1; c.N = 2; c.C = 3; c.M = 64; c.group = 1; c.H = c.W = 56; c.kh = c.kw = 3; c.sh = c.sw = 2; c.pads[2] = c.pads[3] = 1; c.act = 2; run_case(&c, pool);
     c = base; c.nhwc = 1; c.N = 2; c.C = c.M = c.group = 64; c.H = c.W = 28; c.kh = c.kw = 3; c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1; run_case(&c, pool);

@@ -178,7 +178,7 @@ static int scratch_threads_ok(size_t per, int nth, size_t *total) {
 
 /* ---- Conv ------------------------------------------------------------------------------ */
 
-enum { ALGO_REF = 0, ALGO_DW = 1, ALGO_GEMM = 2 };
+enum { ALGO_REF = 0, ALGO_DW = 1, ALGO_GEMM = 2, ALGO_DIRECT = 3 };
 
 typedef struct conv_state {
     nn_conv_params p;
@@ -186,6 +186,7 @@ typedef struct conv_state {
     nn_isa isa;
     const nn_gemm_kernel *kern;
     int direct;           /* GEMM straight on x (1×1, stride 1, no padding) */
+    int64_t row_tiles;    /* ALGO_DIRECT: tiles of conv_nr pixels per output row */
     const float *wpk;     /* packed weights or NULL */
     size_t wpk_gstride;
     size_t dw_scratch;    /* NHWC depthwise with run-time weights: floats to pack them */
@@ -429,6 +430,19 @@ static fsift_status conv_infer(nn_kctx *k) {
         s->wpk = wpack_get(k, s->isa, WK_GEMM_B, p.group, mg, K, w, 1, K, NULL, &s->wpk_gstride);
     else
         s->wpk = wpack_get(k, s->isa, WK_GEMM_A, p.group, mg, K, w, K, 1, NULL, &s->wpk_gstride);
+    if (!p.nhwc && !s->direct && s->wpk && s->kern->convk && (p.sw == 1 || p.sw == 2) &&
+        p.kw <= NN_CONVK_MAX_KW) {
+        /* direct tiles cover whole output rows in steps of conv_nr pixels: worth it unless
+         * the last tile of each row wastes too much (the packed GEMM's im2col copy costs
+         * about 1/(2*M/g) of the arithmetic, so small M tolerates more waste) */
+        const int64_t nr = s->kern->conv_nr;
+        s->row_tiles = (p.OW + nr - 1) / nr;
+        double eff = (double)p.OW / (double)(s->row_tiles * nr);
+        if (eff >= 0.74 || (eff >= 0.5 && mg <= 32)) {
+            s->algo = ALGO_DIRECT;
+            return FSIFT_OK;
+        }
+    }
     nn_conv_geom *g = &s->geom;
     g->nhwc = p.nhwc;
     g->C = cg;
@@ -480,6 +494,60 @@ static void dw_range(void *arg, int64_t begin, int64_t end) {
     }
 }
 
+typedef struct direct_job {
+    const conv_state *s;
+    const float *x, *b;
+    float *y;
+} direct_job;
+
+/* Tiles per work item so that one item is at least ~64 Kflop. */
+static int64_t direct_grain(const conv_state *s) {
+    const nn_conv_params *p = &s->p;
+    double flops = 2.0 * (double)(p->M / p->group) * (double)(p->C / p->group) * (double)(p->kh * p->kw) *
+                   (double)s->kern->conv_nr;
+    return flops >= 65536 ? 1 : (int64_t)(65536 / (flops > 1 ? flops : 1));
+}
+
+static void direct_range(void *arg, int64_t begin, int64_t end) {
+    const direct_job *j = arg;
+    const conv_state *s = j->s;
+    const nn_conv_params *p = &s->p;
+    const nn_gemm_kernel *kern = s->kern;
+    const int64_t cg = p->C / p->group, mg = p->M / p->group, opix = p->OH * p->OW;
+    const int64_t nr = kern->conv_nr;
+    nn_convk_args a;
+    memset(&a, 0, sizeof a);
+    a.C = cg;
+    a.H = p->H;
+    a.W = p->W;
+    a.kh = p->kh;
+    a.kw = p->kw;
+    a.dh = p->dh;
+    a.dw = p->dw;
+    a.sw = p->sw;
+    a.rs = opix;
+    a.e.alpha = 1.f;
+    nn_act_bounds(p->act, &a.e.lo, &a.e.hi);
+    for (int64_t t = begin; t < end; t++) {
+        const int64_t xt = t % s->row_tiles, oy = (t / s->row_tiles) % p->OH;
+        const int64_t ng = t / (s->row_tiles * p->OH), n = ng / p->group, g = ng % p->group;
+        const int64_t ox0 = xt * nr;
+        a.x = j->x + (n * p->C + g * cg) * p->H * p->W;
+        a.iy0 = oy * p->sh - p->pt;
+        a.ix0 = ox0 * p->sw - p->pl;
+        a.nr = (int)(p->OW - ox0 < nr ? p->OW - ox0 : nr);
+        const float *wg = s->wpk + (size_t)g * s->wpk_gstride;
+        const int64_t K = cg * p->kh * p->kw;
+        for (int64_t m0 = 0; m0 < mg; m0 += kern->mr) {
+            a.mr = (int)(mg - m0 < kern->mr ? mg - m0 : kern->mr);
+            a.pa = wg + (m0 / kern->mr) * K * kern->mr;
+            a.c = j->y + (n * p->M + g * mg + m0) * opix + oy * p->OW + ox0;
+            a.e.brow = j->b ? j->b + g * mg + m0 : NULL;
+            kern->convk(&a);
+        }
+    }
+}
+
 static fsift_status conv_run(nn_kctx *k) {
     const conv_state *s = k->state;
     const nn_conv_params *p = &s->p;
@@ -510,6 +578,13 @@ static fsift_status conv_run(nn_kctx *k) {
             int64_t work = opix * taps;
             nn_parallel(k, p->N * p->M, work > 65536 ? 1 : 65536 / (work ? work : 1), dw_range, &j);
         }
+        if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
+        return FSIFT_OK;
+    }
+    if (s->algo == ALGO_DIRECT) {
+        direct_job j = {s, x, b, y};
+        int64_t tiles = p->N * p->group * p->OH * s->row_tiles;
+        nn_parallel(k, tiles, direct_grain(s), direct_range, &j);
         if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
         return FSIFT_OK;
     }

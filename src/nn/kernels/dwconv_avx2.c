@@ -42,6 +42,14 @@ static inline dw_vec dw_load2(const float *p, dw_mask m0, dw_mask m1) {
     __m256 e = _mm256_shuffle_ps(a, b, 0x88);
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
 }
+static inline dw_vec dw_even(dw_vec a, dw_vec b) {
+    __m256 e = _mm256_shuffle_ps(a, b, 0x88);
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
+}
+static inline dw_vec dw_odd(dw_vec a, dw_vec b) {
+    __m256 o = _mm256_shuffle_ps(a, b, 0xDD);
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8));
+}
 static inline dw_vec dw_gather(const float *p, int64_t s, dw_mask m) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     __m256i idx = _mm256_mullo_epi32(lane, _mm256_set1_epi32((int)s));

@@ -40,6 +40,14 @@ static inline dw_vec dw_load2(const float *p, dw_mask m0, dw_mask m1) {
     __m512 a = _mm512_maskz_loadu_ps(m0, p), b = _mm512_maskz_loadu_ps(m1, p + 16);
     return _mm512_permutex2var_ps(a, even, b);
 }
+static inline dw_vec dw_even(dw_vec a, dw_vec b) {
+    const __m512i idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    return _mm512_permutex2var_ps(a, idx, b);
+}
+static inline dw_vec dw_odd(dw_vec a, dw_vec b) {
+    const __m512i idx = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    return _mm512_permutex2var_ps(a, idx, b);
+}
 static inline dw_vec dw_gather(const float *p, int64_t s, dw_mask m) {
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     __m512i idx = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int)s));

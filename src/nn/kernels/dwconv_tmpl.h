@@ -4,22 +4,28 @@
  * DW_* macros and dw_* inline functions below) for their instruction set.
  *
  * NCHW (ONNX models, e.g. BlazeFace): each output plane is computed row by row, vectorised
- * along the row: DW_NV vectors of output pixels at a time, each with two accumulators (even
- * and odd taps) so that several independent FMA chains hide the FMA latency. The input row
- * segment for a tap is one vector load for stride 1, two loads and a deinterleave for stride
- * 2, and a gather for larger strides; near the borders the loads are masked to the valid
- * input columns (padding reads as zero without ever touching memory outside the row).
+ * along the row. 3×3 kernels with stride 1 or 2 (the common case) keep the nine weights in
+ * registers and compute interior blocks of DW_VL outputs with plain loads (stride 2: two
+ * loads and even/odd deinterleaves per input row); blocks at the borders, and every other
+ * kernel size, stride or dilation, use the general path: DW_NV vectors at a time, two
+ * accumulators (even and odd taps), loads masked to the valid input columns (stride 1 and 2)
+ * or gathers (larger strides), so padding reads as zero without touching memory outside the
+ * row.
  *
  * NHWC (graphs from TFLite, e.g. MobileFaceNet): vectorised across channels, with the
- * weights packed tap-major ([kh*kw][C]) so that a tap's weights are one contiguous vector;
- * DW_PX output pixels of a row are computed together (independent FMA chains, the weight
- * vector loaded once per tap). Pixel groups whose taps all fall inside the image skip every
- * bounds check.
+ * weights packed tap-major ([kh*kw][C]) so that a tap's weights are one contiguous vector.
+ * 3×3 (dilation 1) full channel vectors keep the nine weight vectors in registers and walk
+ * the output row; other shapes and the channel tail compute DW_PX output pixels together
+ * (independent FMA chains, the weight vector loaded once per tap).
+ *
+ * Independent output blocks carry no dependency from one to the next, so the out-of-order
+ * core overlaps their FMA chains.
  *
  * The including file defines: DW_VL (floats per vector), dw_vec, dw_mask, dw_zero, dw_set1,
  * dw_fma, dw_add, dw_clamp, dw_loadu, dw_storeu, dw_mask_range(lo, hi) (lanes lo <= l < hi),
  * dw_loadm, dw_storem, dw_load2 (stride-2 deinterleave of 2*DW_VL floats with raw masks),
- * dw_gather, DW_NV, DW_PX and DW_NAME(x) (the function name suffix).
+ * dw_even / dw_odd (even / odd floats of two vectors), dw_gather, DW_NV, DW_PX and
+ * DW_NAME(x) (the function name suffix).
  */
 
 /* Loads lanes l: row[ix0 + l*s] where 0 <= ix0 + l*s < W, zero elsewhere. */
@@ -37,6 +43,103 @@ static inline dw_vec dw_load_row(const float *row, int64_t ix0, int64_t s, int64
     return dw_gather(row + ix0, s, dw_mask_range(lo, hi));
 }
 
+/* One vector of outputs (row oy, columns ox0..ox0+DW_VL-1) of a plane, any kernel shape. */
+static inline dw_vec dw_nchw_one(const nn_conv_params *p, const float *xp, const float *wp, dw_vec vb,
+                                 int64_t oy, int64_t ox0) {
+    dw_vec acc0 = vb, acc1 = dw_zero();
+    int parity = 0;
+    for (int64_t ky = 0; ky < p->kh; ky++) {
+        const int64_t iy = oy * p->sh - p->pt + ky * p->dh;
+        if (iy < 0 || iy >= p->H) continue;
+        const float *row = xp + iy * p->W;
+        for (int64_t kx = 0; kx < p->kw; kx++) {
+            dw_vec v = dw_load_row(row, ox0 * p->sw - p->pl + kx * p->dw, p->sw, p->W);
+            if (parity) acc1 = dw_fma(dw_set1(wp[ky * p->kw + kx]), v, acc1);
+            else acc0 = dw_fma(dw_set1(wp[ky * p->kw + kx]), v, acc0);
+            parity ^= 1;
+        }
+    }
+    return dw_add(acc0, acc1);
+}
+
+static inline void dw_store_out(float *yr, int64_t o, int64_t OW, dw_vec r, int clamp, dw_vec vlo, dw_vec vhi) {
+    if (clamp) r = dw_clamp(r, vlo, vhi);
+    if (o + DW_VL <= OW) dw_storeu(yr + o, r);
+    else dw_storem(yr + o, dw_mask_range(0, OW - o), r);
+}
+
+/* 3×3, dilation 1, stride 1 or 2: one plane. */
+static void dw_nchw_3x3(const nn_conv_params *p, const float *xp, const float *wp, dw_vec vb, float *yp,
+                        int clamp, dw_vec vlo, dw_vec vhi) {
+    const dw_vec w0 = dw_set1(wp[0]), w1 = dw_set1(wp[1]), w2 = dw_set1(wp[2]);
+    const dw_vec w3 = dw_set1(wp[3]), w4 = dw_set1(wp[4]), w5 = dw_set1(wp[5]);
+    const dw_vec w6 = dw_set1(wp[6]), w7 = dw_set1(wp[7]), w8 = dw_set1(wp[8]);
+    const int64_t s = p->sw, W = p->W;
+    /* input floats a block reads from its first column: stride 1: DW_VL + 2; stride 2: two
+     * pairs of vectors starting at +0 and +2 */
+    const int64_t need = s == 1 ? DW_VL + 2 : 2 * DW_VL + 2;
+    for (int64_t oy = 0; oy < p->OH; oy++) {
+        float *yr = yp + oy * p->OW;
+        const int64_t iy = oy * p->sh - p->pt;
+        const float *r0 = iy >= 0 && iy < p->H ? xp + iy * W : NULL;
+        const float *r1 = iy + 1 >= 0 && iy + 1 < p->H ? xp + (iy + 1) * W : NULL;
+        const float *r2 = iy + 2 >= 0 && iy + 2 < p->H ? xp + (iy + 2) * W : NULL;
+        for (int64_t ox0 = 0; ox0 < p->OW; ox0 += DW_VL) {
+            const int64_t x0 = ox0 * s - p->pl;
+            if (x0 < 0 || x0 + need > W || ox0 + DW_VL > p->OW) {
+                dw_store_out(yr, ox0, p->OW, dw_nchw_one(p, xp, wp, vb, oy, ox0), clamp, vlo, vhi);
+                continue;
+            }
+            dw_vec a0 = vb, a1 = dw_zero(), a2 = dw_zero();
+            if (s == 1) {
+                if (r0) {
+                    a0 = dw_fma(w0, dw_loadu(r0 + x0), a0);
+                    a0 = dw_fma(w1, dw_loadu(r0 + x0 + 1), a0);
+                    a0 = dw_fma(w2, dw_loadu(r0 + x0 + 2), a0);
+                }
+                if (r1) {
+                    a1 = dw_fma(w3, dw_loadu(r1 + x0), a1);
+                    a1 = dw_fma(w4, dw_loadu(r1 + x0 + 1), a1);
+                    a1 = dw_fma(w5, dw_loadu(r1 + x0 + 2), a1);
+                }
+                if (r2) {
+                    a2 = dw_fma(w6, dw_loadu(r2 + x0), a2);
+                    a2 = dw_fma(w7, dw_loadu(r2 + x0 + 1), a2);
+                    a2 = dw_fma(w8, dw_loadu(r2 + x0 + 2), a2);
+                }
+            } else {
+                if (r0) {
+                    const float *q = r0 + x0;
+                    dw_vec lo = dw_loadu(q), hi = dw_loadu(q + DW_VL);
+                    dw_vec lo2 = dw_loadu(q + 2), hi2 = dw_loadu(q + 2 + DW_VL);
+                    a0 = dw_fma(w0, dw_even(lo, hi), a0);
+                    a0 = dw_fma(w1, dw_odd(lo, hi), a0);
+                    a0 = dw_fma(w2, dw_even(lo2, hi2), a0);
+                }
+                if (r1) {
+                    const float *q = r1 + x0;
+                    dw_vec lo = dw_loadu(q), hi = dw_loadu(q + DW_VL);
+                    dw_vec lo2 = dw_loadu(q + 2), hi2 = dw_loadu(q + 2 + DW_VL);
+                    a1 = dw_fma(w3, dw_even(lo, hi), a1);
+                    a1 = dw_fma(w4, dw_odd(lo, hi), a1);
+                    a1 = dw_fma(w5, dw_even(lo2, hi2), a1);
+                }
+                if (r2) {
+                    const float *q = r2 + x0;
+                    dw_vec lo = dw_loadu(q), hi = dw_loadu(q + DW_VL);
+                    dw_vec lo2 = dw_loadu(q + 2), hi2 = dw_loadu(q + 2 + DW_VL);
+                    a2 = dw_fma(w6, dw_even(lo, hi), a2);
+                    a2 = dw_fma(w7, dw_odd(lo, hi), a2);
+                    a2 = dw_fma(w8, dw_even(lo2, hi2), a2);
+                }
+            }
+            dw_vec r = dw_add(dw_add(a0, a1), a2);
+            if (clamp) r = dw_clamp(r, vlo, vhi);
+            dw_storeu(yr + ox0, r);
+        }
+    }
+}
+
 void DW_NAME(nn_dw_nchw)(const nn_conv_params *p, const float *x, const float *w, const float *b,
                          float *y, int64_t begin, int64_t end) {
     const int64_t mult = p->M / p->C, taps = p->kh * p->kw, opix = p->OH * p->OW;
@@ -44,12 +147,17 @@ void DW_NAME(nn_dw_nchw)(const nn_conv_params *p, const float *x, const float *w
     nn_act_bounds(p->act, &flo, &fhi);
     const int clamp = flo > -INFINITY || fhi < INFINITY;
     const dw_vec vlo = dw_set1(flo), vhi = dw_set1(fhi);
+    const int k3 = p->kh == 3 && p->kw == 3 && p->dh == 1 && p->dw == 1 && (p->sw == 1 || p->sw == 2);
     for (int64_t plane = begin; plane < end; plane++) {
         const int64_t n = plane / p->M, m = plane % p->M, c = m / mult;
         const float *xp = x + (n * p->C + c) * p->H * p->W;
         const float *wp = w + m * taps;
         float *yp = y + plane * opix;
         const dw_vec vb = dw_set1(b ? b[m] : 0.f);
+        if (k3) {
+            dw_nchw_3x3(p, xp, wp, vb, yp, clamp, vlo, vhi);
+            continue;
+        }
         for (int64_t oy = 0; oy < p->OH; oy++) {
             float *yr = yp + oy * p->OW;
             const int64_t iy0 = oy * p->sh - p->pt;
@@ -80,15 +188,60 @@ void DW_NAME(nn_dw_nchw)(const nn_conv_params *p, const float *x, const float *w
                 for (int v = 0; v < DW_NV; v++) {
                     int64_t o = ox0 + (int64_t)v * DW_VL;
                     if (o >= p->OW) break;
-                    dw_vec r = dw_add(acc0[v], acc1[v]);
-                    if (clamp) r = dw_clamp(r, vlo, vhi);
-                    if (o + DW_VL <= p->OW)
-                        dw_storeu(yr + o, r);
-                    else
-                        dw_storem(yr + o, dw_mask_range(0, p->OW - o), r);
+                    dw_store_out(yr, o, p->OW, dw_add(acc0[v], acc1[v]), clamp, vlo, vhi);
                 }
             }
         }
+    }
+}
+
+/* NHWC 3×3 (dilation 1), one full channel vector c0 of output row (n, oy). */
+static void dw_nhwc_3x3_row(const nn_conv_params *p, const float *xn, const float *wp, const float *b,
+                            float *yr, int64_t oy, int64_t c0, int clamp, dw_vec vlo, dw_vec vhi) {
+    const int64_t C = p->C, W = p->W, s = p->sw;
+    const dw_vec w0 = dw_loadu(wp + 0 * C + c0), w1 = dw_loadu(wp + 1 * C + c0), w2 = dw_loadu(wp + 2 * C + c0);
+    const dw_vec w3 = dw_loadu(wp + 3 * C + c0), w4 = dw_loadu(wp + 4 * C + c0), w5 = dw_loadu(wp + 5 * C + c0);
+    const dw_vec w6 = dw_loadu(wp + 6 * C + c0), w7 = dw_loadu(wp + 7 * C + c0), w8 = dw_loadu(wp + 8 * C + c0);
+    const dw_vec vb = b ? dw_loadu(b + c0) : dw_zero();
+    const int64_t iy = oy * p->sh - p->pt;
+    const float *r0 = iy >= 0 && iy < p->H ? xn + iy * W * C + c0 : NULL;
+    const float *r1 = iy + 1 >= 0 && iy + 1 < p->H ? xn + (iy + 1) * W * C + c0 : NULL;
+    const float *r2 = iy + 2 >= 0 && iy + 2 < p->H ? xn + (iy + 2) * W * C + c0 : NULL;
+    for (int64_t ox = 0; ox < p->OW; ox++) {
+        const int64_t x0 = ox * s - p->pl;
+        dw_vec a0 = vb, a1 = dw_zero(), a2 = dw_zero();
+        if (x0 >= 0 && x0 + 2 < W) {
+            const int64_t o = x0 * C;
+            if (r0) {
+                a0 = dw_fma(w0, dw_loadu(r0 + o), a0);
+                a0 = dw_fma(w1, dw_loadu(r0 + o + C), a0);
+                a0 = dw_fma(w2, dw_loadu(r0 + o + 2 * C), a0);
+            }
+            if (r1) {
+                a1 = dw_fma(w3, dw_loadu(r1 + o), a1);
+                a1 = dw_fma(w4, dw_loadu(r1 + o + C), a1);
+                a1 = dw_fma(w5, dw_loadu(r1 + o + 2 * C), a1);
+            }
+            if (r2) {
+                a2 = dw_fma(w6, dw_loadu(r2 + o), a2);
+                a2 = dw_fma(w7, dw_loadu(r2 + o + C), a2);
+                a2 = dw_fma(w8, dw_loadu(r2 + o + 2 * C), a2);
+            }
+        } else {
+            const dw_vec wk[9] = {w0, w1, w2, w3, w4, w5, w6, w7, w8};
+            const float *rows[3] = {r0, r1, r2};
+            for (int ky = 0; ky < 3; ky++) {
+                if (!rows[ky]) continue;
+                for (int kx = 0; kx < 3; kx++) {
+                    const int64_t ix = x0 + kx;
+                    if (ix < 0 || ix >= W) continue;
+                    a0 = dw_fma(wk[ky * 3 + kx], dw_loadu(rows[ky] + ix * C), a0);
+                }
+            }
+        }
+        dw_vec r = dw_add(dw_add(a0, a1), a2);
+        if (clamp) r = dw_clamp(r, vlo, vhi);
+        dw_storeu(yr + ox * C + c0, r);
     }
 }
 
@@ -99,21 +252,26 @@ void DW_NAME(nn_dw_nhwc)(const nn_conv_params *p, const float *x, const float *w
     nn_act_bounds(p->act, &flo, &fhi);
     const int clamp = flo > -INFINITY || fhi < INFINITY;
     const dw_vec vlo = dw_set1(flo), vhi = dw_set1(fhi);
+    const int k3 = p->kh == 3 && p->kw == 3 && p->dh == 1 && p->dw == 1;
     for (int64_t rowi = begin; rowi < end; rowi++) {
         const int64_t n = rowi / p->OH, oy = rowi % p->OH;
         const float *xn = x + n * p->H * p->W * C;
         float *yr = y + rowi * p->OW * C;
         const int64_t iy0 = oy * p->sh - p->pt;
-        for (int64_t ox0 = 0; ox0 < p->OW; ox0 += DW_PX) {
-            const int64_t npx = p->OW - ox0 < DW_PX ? p->OW - ox0 : DW_PX;
-            const int64_t ixf = ox0 * p->sw - p->pl;                                 /* first */
-            const int64_t ixl = (ox0 + npx - 1) * p->sw - p->pl + (p->kw - 1) * p->dw; /* last */
-            const int interior = npx == DW_PX && ixf >= 0 && ixl < p->W;
-            for (int64_t c0 = 0; c0 < C; c0 += DW_VL) {
-                const int full = c0 + DW_VL <= C;
-                const dw_mask cm = dw_mask_range(0, C - c0);
+        for (int64_t c0 = 0; c0 < C; c0 += DW_VL) {
+            const int full = c0 + DW_VL <= C;
+            if (k3 && full) {
+                dw_nhwc_3x3_row(p, xn, wp, b, yr, oy, c0, clamp, vlo, vhi);
+                continue;
+            }
+            const dw_mask cm = dw_mask_range(0, C - c0);
+            const dw_vec vb = b ? (full ? dw_loadu(b + c0) : dw_loadm(b + c0, cm)) : dw_zero();
+            for (int64_t ox0 = 0; ox0 < p->OW; ox0 += DW_PX) {
+                const int64_t npx = p->OW - ox0 < DW_PX ? p->OW - ox0 : DW_PX;
+                const int64_t ixf = ox0 * p->sw - p->pl;                                 /* first */
+                const int64_t ixl = (ox0 + npx - 1) * p->sw - p->pl + (p->kw - 1) * p->dw; /* last */
+                const int interior = npx == DW_PX && ixf >= 0 && ixl < p->W;
                 dw_vec acc[DW_PX];
-                const dw_vec vb = b ? (full ? dw_loadu(b + c0) : dw_loadm(b + c0, cm)) : dw_zero();
                 for (int q = 0; q < DW_PX; q++) acc[q] = vb;
                 for (int64_t ky = 0; ky < p->kh; ky++) {
                     const int64_t iy = iy0 + ky * p->dh;

@@ -59,10 +59,32 @@ typedef struct nn_ukr_epi {
 typedef void (*nn_ukr_fn)(int64_t kc, const float *pa, const float *pb, float *c,
                           int64_t rs_c, int64_t cs_c, int mr, int nr, const nn_ukr_epi *e);
 
+/* Direct NCHW convolution tile (an implicit GEMM that reads the image in place): rows are
+ * up to MR output channels (pa: the packed weight panel, k = (c, ky, kx)), columns are up to
+ * CONV_NR consecutive output pixels of one output row. Input pixel of output column j and
+ * tap (ky, kx): x[c][iy0 + ky*dh][ix0 + j*sw + kx*dw], zero outside the image. Stride sw is
+ * 1 or 2, kw <= NN_CONVK_MAX_KW. Output element (i, j) goes to c[i*rs + j], with the
+ * epilogue applied (load_c must be 0). */
+#define NN_CONVK_MAX_KW 16
+typedef struct nn_convk_args {
+    const float *pa;
+    const float *x;
+    int64_t C, H, W;
+    int64_t kh, kw, dh, dw, sw;
+    int64_t iy0, ix0;
+    float *c;
+    int64_t rs;
+    int mr, nr;
+    nn_ukr_epi e;
+} nn_convk_args;
+typedef void (*nn_convk_fn)(const nn_convk_args *a);
+
 typedef struct nn_gemm_kernel {
     nn_isa isa;
     int mr, nr;
     nn_ukr_fn ukr;
+    nn_convk_fn convk;  /* direct convolution tile, mr × conv_nr */
+    int conv_nr;
 } nn_gemm_kernel;
 
 /* The micro-kernel of a SIMD level, or NULL for NN_ISA_REF (or one not compiled in). */

@@ -8,6 +8,10 @@
  * non-unit column stride goes through a tile buffer and a scalar epilogue doing the same
  * operations in the same order.
  *
+ * The direct convolution tile (convk) reads the B operand straight from an NCHW image row
+ * (see gemm.h); tiles that touch the left or right border use vmaskmov loads so padding
+ * reads as zero, interior tiles plain loads.
+ *
  * Compiled with -mavx2 -mfma (CMake's rule for *_avx2.c); called only when fsift_cpu says
  * AVX2+FMA is usable. Thread-safe: no state.
  */
@@ -38,28 +42,10 @@ static inline __m256i lane_mask(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+/* Epilogue and store of an mr×nr tile held in x[i] (columns 0..7) and y[i] (8..15). */
 static inline __attribute__((always_inline)) void
-ukr_body(const int mr, int64_t kc, const float *pa, const float *pb, float *c, int64_t rs,
-         int64_t cs, int nr, const nn_ukr_epi *e) {
-    __m256 x[MR], y[MR];
-#pragma GCC unroll 6
-    for (int i = 0; i < MR; i++)
-        if (i < mr) {
-            x[i] = _mm256_setzero_ps();
-            y[i] = _mm256_setzero_ps();
-        }
-    for (int64_t k = 0; k < kc; k++) {
-        __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
-#pragma GCC unroll 6
-        for (int i = 0; i < MR; i++)
-            if (i < mr) {
-                __m256 a = _mm256_broadcast_ss(pa + i);
-                x[i] = _mm256_fmadd_ps(a, b0, x[i]);
-                y[i] = _mm256_fmadd_ps(a, b1, y[i]);
-            }
-        pa += MR;
-        pb += NR;
-    }
+store_tile(const int mr, const __m256 *x, const __m256 *y, float *c, int64_t rs, int64_t cs,
+           int nr, const nn_ukr_epi *e) {
     if (cs != 1) {
         float tile[MR * NR];
 #pragma GCC unroll 6
@@ -123,6 +109,116 @@ ukr_body(const int mr, int64_t kc, const float *pa, const float *pb, float *c, i
         }
 }
 
+static inline __attribute__((always_inline)) void
+ukr_body(const int mr, int64_t kc, const float *pa, const float *pb, float *c, int64_t rs,
+         int64_t cs, int nr, const nn_ukr_epi *e) {
+    __m256 x[MR], y[MR];
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; i++)
+        if (i < mr) {
+            x[i] = _mm256_setzero_ps();
+            y[i] = _mm256_setzero_ps();
+        }
+    for (int64_t k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; i++)
+            if (i < mr) {
+                __m256 a = _mm256_broadcast_ss(pa + i);
+                x[i] = _mm256_fmadd_ps(a, b0, x[i]);
+                y[i] = _mm256_fmadd_ps(a, b1, y[i]);
+            }
+        pa += MR;
+        pb += NR;
+    }
+    store_tile(mr, x, y, c, rs, cs, nr, e);
+}
+
+/* lanes l (0..7) with lo <= l < hi, as an integer mask vector */
+static inline __m256i lane_range(int64_t lo, int64_t hi) {
+    if (lo < 0) lo = 0;
+    if (hi > 8) hi = 8;
+    if (hi < lo) hi = lo;
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_and_si256(_mm256_cmpgt_epi32(lane, _mm256_set1_epi32((int)lo - 1)),
+                            _mm256_cmpgt_epi32(_mm256_set1_epi32((int)hi), lane));
+}
+
+/* stride-2 deinterleave: the even floats of [a, b] */
+static inline __m256 even8(__m256 a, __m256 b) {
+    __m256 e = _mm256_shuffle_ps(a, b, 0x88);
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
+}
+
+/* Direct convolution tile (see gemm.h and gemm_avx512.c); `edge` selects masked loads for
+ * tiles that touch the left or right border. */
+static inline __attribute__((always_inline)) void convk_body(const int mr, const int edge,
+                                                             const nn_convk_args *a) {
+    __m256 x[MR], y[MR];
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; i++)
+        if (i < mr) {
+            x[i] = _mm256_setzero_ps();
+            y[i] = _mm256_setzero_ps();
+        }
+    const int64_t W = a->W, H = a->H, kw = a->kw, sw = a->sw;
+    __m256i mk[NN_CONVK_MAX_KW][4];
+    if (edge)
+        for (int64_t kx = 0; kx < kw; kx++) {
+            int64_t ix = a->ix0 + kx * a->dw;
+            for (int q = 0; q < 4; q++) mk[kx][q] = lane_range(-ix - 8 * q, W - ix - 8 * q);
+        }
+    const float *pa = a->pa;
+    for (int64_t ch = 0; ch < a->C; ch++) {
+        const float *plane = a->x + ch * H * W;
+        for (int64_t ky = 0; ky < a->kh; ky++) {
+            const int64_t iy = a->iy0 + ky * a->dh;
+            if (iy < 0 || iy >= H) {
+                pa += kw * MR;
+                continue;
+            }
+            const float *row = plane + iy * W + a->ix0;
+            for (int64_t kx = 0; kx < kw; kx++) {
+                const float *p = row + kx * a->dw;
+                __m256 b0, b1;
+                if (sw == 1) {
+                    if (edge) {
+                        b0 = _mm256_maskload_ps(p, mk[kx][0]);
+                        b1 = _mm256_maskload_ps(p + 8, mk[kx][1]);
+                    } else {
+                        b0 = _mm256_loadu_ps(p);
+                        b1 = _mm256_loadu_ps(p + 8);
+                    }
+                } else {
+                    __m256 q0, q1, q2, q3;
+                    if (edge) {
+                        q0 = _mm256_maskload_ps(p, mk[kx][0]);
+                        q1 = _mm256_maskload_ps(p + 8, mk[kx][1]);
+                        q2 = _mm256_maskload_ps(p + 16, mk[kx][2]);
+                        q3 = _mm256_maskload_ps(p + 24, mk[kx][3]);
+                    } else {
+                        q0 = _mm256_loadu_ps(p);
+                        q1 = _mm256_loadu_ps(p + 8);
+                        q2 = _mm256_loadu_ps(p + 16);
+                        q3 = _mm256_loadu_ps(p + 24);
+                    }
+                    b0 = even8(q0, q1);
+                    b1 = even8(q2, q3);
+                }
+#pragma GCC unroll 6
+                for (int i = 0; i < MR; i++)
+                    if (i < mr) {
+                        __m256 av = _mm256_broadcast_ss(pa + i);
+                        x[i] = _mm256_fmadd_ps(av, b0, x[i]);
+                        y[i] = _mm256_fmadd_ps(av, b1, y[i]);
+                    }
+                pa += MR;
+            }
+        }
+    }
+    store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e);
+}
+
 #define UKR(n)                                                                               \
     static void ukr_##n(int64_t kc, const float *pa, const float *pb, float *c, int64_t rs,  \
                         int64_t cs, int nr, const nn_ukr_epi *e) {                           \
@@ -139,8 +235,24 @@ static void ukr_avx2(int64_t kc, const float *pa, const float *pb, float *c, int
     ukr_table[mr - 1](kc, pa, pb, c, rs, cs, nr, e);
 }
 
-const nn_gemm_kernel nn_gemm_kernel_avx2 = {NN_ISA_AVX2, MR, NR, ukr_avx2};
+#define CONVK(n)                                                                             \
+    static void convk_##n(const nn_convk_args *a) { convk_body(n, 0, a); }                  \
+    static void convk_edge_##n(const nn_convk_args *a) { convk_body(n, 1, a); }
+CONVK(1) CONVK(2) CONVK(3) CONVK(4) CONVK(5) CONVK(6)
+
+static const nn_convk_fn convk_table[2][MR] = {
+    {convk_1, convk_2, convk_3, convk_4, convk_5, convk_6},
+    {convk_edge_1, convk_edge_2, convk_edge_3, convk_edge_4, convk_edge_5, convk_edge_6}};
+
+static void convk_avx2(const nn_convk_args *a) {
+    /* interior: every tap of all NR pixels inside the row */
+    const int64_t span = (NR - 1) * a->sw + (a->kw - 1) * a->dw + 1 + (a->sw == 2 ? 1 : 0);
+    const int edge = a->ix0 < 0 || a->ix0 + span > a->W;
+    convk_table[edge][a->mr - 1](a);
+}
+
+const nn_gemm_kernel nn_gemm_kernel_avx2 = {NN_ISA_AVX2, MR, NR, ukr_avx2, convk_avx2, NR};
 
 #else
-const nn_gemm_kernel nn_gemm_kernel_avx2 = {NN_ISA_AVX2, 6, 16, 0};
+const nn_gemm_kernel nn_gemm_kernel_avx2 = {NN_ISA_AVX2, 6, 16, 0, 0, 16};
 #endif

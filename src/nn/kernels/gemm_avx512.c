@@ -9,6 +9,11 @@
  * (a transposed store) goes through a small tile buffer and a scalar epilogue that performs
  * the same operations in the same order, so results do not depend on the path.
  *
+ * The direct convolution tile (convk) is the same register tile with the B operand read
+ * straight from an NCHW image row instead of a packed panel: per tap, two (stride 1) or four
+ * (stride 2, then a permute keeps the even pixels) loads masked to the image's columns, so
+ * padding costs nothing and no im2col copy is made.
+ *
  * Compiled with -mavx512f… (CMake's rule for *_avx512.c); called only when fsift_cpu says
  * AVX-512 is usable. Thread-safe: no state.
  */
@@ -35,28 +40,10 @@ static void epi_scalar(const float *tile, int mr, int nr, float *c, int64_t rs, 
         }
 }
 
+/* Epilogue and store of an mr×nr tile held in x[i] (columns 0..15) and y[i] (16..31). */
 static inline __attribute__((always_inline)) void
-ukr_body(const int mr, int64_t kc, const float *pa, const float *pb, float *c, int64_t rs,
-         int64_t cs, int nr, const nn_ukr_epi *e) {
-    __m512 x[MR], y[MR];
-#pragma GCC unroll 14
-    for (int i = 0; i < MR; i++)
-        if (i < mr) {
-            x[i] = _mm512_setzero_ps();
-            y[i] = _mm512_setzero_ps();
-        }
-    for (int64_t k = 0; k < kc; k++) {
-        __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + 16);
-#pragma GCC unroll 14
-        for (int i = 0; i < MR; i++)
-            if (i < mr) {
-                __m512 a = _mm512_set1_ps(pa[i]);
-                x[i] = _mm512_fmadd_ps(a, b0, x[i]);
-                y[i] = _mm512_fmadd_ps(a, b1, y[i]);
-            }
-        pa += MR;
-        pb += NR;
-    }
+store_tile(const int mr, const __m512 *x, const __m512 *y, float *c, int64_t rs, int64_t cs,
+           int nr, const nn_ukr_epi *e) {
     if (cs != 1) {
         float tile[MR * NR];
 #pragma GCC unroll 14
@@ -111,6 +98,93 @@ ukr_body(const int mr, int64_t kc, const float *pa, const float *pb, float *c, i
         }
 }
 
+static inline __attribute__((always_inline)) void
+ukr_body(const int mr, int64_t kc, const float *pa, const float *pb, float *c, int64_t rs,
+         int64_t cs, int nr, const nn_ukr_epi *e) {
+    __m512 x[MR], y[MR];
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++)
+        if (i < mr) {
+            x[i] = _mm512_setzero_ps();
+            y[i] = _mm512_setzero_ps();
+        }
+    for (int64_t k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + 16);
+#pragma GCC unroll 14
+        for (int i = 0; i < MR; i++)
+            if (i < mr) {
+                __m512 a = _mm512_set1_ps(pa[i]);
+                x[i] = _mm512_fmadd_ps(a, b0, x[i]);
+                y[i] = _mm512_fmadd_ps(a, b1, y[i]);
+            }
+        pa += MR;
+        pb += NR;
+    }
+    store_tile(mr, x, y, c, rs, cs, nr, e);
+}
+
+/* lanes l (0..15) with lo <= l < hi */
+static inline __mmask16 lane_range(int64_t lo, int64_t hi) {
+    if (lo < 0) lo = 0;
+    if (hi > 16) hi = 16;
+    if (hi <= lo) return 0;
+    return (__mmask16)((hi >= 16 ? 0xFFFFu : (1u << hi) - 1u) & ~((1u << lo) - 1u));
+}
+
+/* Direct convolution tile (see gemm.h): the k loop walks (c, ky, kx) and loads the 32 input
+ * pixels of each tap straight from the image row, masked to the image. Stride 2 loads 64
+ * consecutive floats and keeps the even ones. */
+static inline __attribute__((always_inline)) void convk_body(const int mr, const nn_convk_args *a) {
+    __m512 x[MR], y[MR];
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++)
+        if (i < mr) {
+            x[i] = _mm512_setzero_ps();
+            y[i] = _mm512_setzero_ps();
+        }
+    const int64_t W = a->W, H = a->H, kw = a->kw, sw = a->sw;
+    __mmask16 mk[NN_CONVK_MAX_KW][4];
+    for (int64_t kx = 0; kx < kw; kx++) {
+        int64_t ix = a->ix0 + kx * a->dw;
+        for (int q = 0; q < 4; q++) mk[kx][q] = lane_range(-ix - 16 * q, W - ix - 16 * q);
+    }
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const float *pa = a->pa;
+    for (int64_t ch = 0; ch < a->C; ch++) {
+        const float *plane = a->x + ch * H * W;
+        for (int64_t ky = 0; ky < a->kh; ky++) {
+            const int64_t iy = a->iy0 + ky * a->dh;
+            if (iy < 0 || iy >= H) {
+                pa += kw * MR;
+                continue;
+            }
+            const float *row = plane + iy * W + a->ix0;
+            for (int64_t kx = 0; kx < kw; kx++) {
+                const float *p = row + kx * a->dw;
+                __m512 b0, b1;
+                if (sw == 1) {
+                    b0 = _mm512_maskz_loadu_ps(mk[kx][0], p);
+                    b1 = _mm512_maskz_loadu_ps(mk[kx][1], p + 16);
+                } else {
+                    __m512 q0 = _mm512_maskz_loadu_ps(mk[kx][0], p), q1 = _mm512_maskz_loadu_ps(mk[kx][1], p + 16);
+                    __m512 q2 = _mm512_maskz_loadu_ps(mk[kx][2], p + 32), q3 = _mm512_maskz_loadu_ps(mk[kx][3], p + 48);
+                    b0 = _mm512_permutex2var_ps(q0, even, q1);
+                    b1 = _mm512_permutex2var_ps(q2, even, q3);
+                }
+#pragma GCC unroll 14
+                for (int i = 0; i < MR; i++)
+                    if (i < mr) {
+                        __m512 av = _mm512_set1_ps(pa[i]);
+                        x[i] = _mm512_fmadd_ps(av, b0, x[i]);
+                        y[i] = _mm512_fmadd_ps(av, b1, y[i]);
+                    }
+                pa += MR;
+            }
+        }
+    }
+    store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e);
+}
+
 #define UKR(n)                                                                               \
     static void ukr_##n(int64_t kc, const float *pa, const float *pb, float *c, int64_t rs,  \
                         int64_t cs, int nr, const nn_ukr_epi *e) {                           \
@@ -129,8 +203,19 @@ static void ukr_avx512(int64_t kc, const float *pa, const float *pb, float *c, i
     ukr_table[mr - 1](kc, pa, pb, c, rs, cs, nr, e);
 }
 
-const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, MR, NR, ukr_avx512};
+#define CONVK(n)                                                                             \
+    static void convk_##n(const nn_convk_args *a) { convk_body(n, a); }
+CONVK(1) CONVK(2) CONVK(3) CONVK(4) CONVK(5) CONVK(6) CONVK(7) CONVK(8) CONVK(9) CONVK(10)
+CONVK(11) CONVK(12) CONVK(13) CONVK(14)
+
+static const nn_convk_fn convk_table[MR] = {convk_1, convk_2,  convk_3,  convk_4,  convk_5,
+                                            convk_6, convk_7,  convk_8,  convk_9,  convk_10,
+                                            convk_11, convk_12, convk_13, convk_14};
+
+static void convk_avx512(const nn_convk_args *a) { convk_table[a->mr - 1](a); }
+
+const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, MR, NR, ukr_avx512, convk_avx512, NR};
 
 #else
-const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, 14, 32, 0};
+const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, 14, 32, 0, 0, 32};
 #endif
