@@ -148,6 +148,10 @@ for nm in ['round_prefer_ceil', 'floor', 'ceil']:
     case('resize13_nearest_%s' % nm, 'Resize', X, opset=13,
          inits=[f32('roi', []), f32('scales', []), i64('sizes', [1, 3, 13, 11])],
          inputs=['roi', 'scales', 'sizes'], mode='nearest', nearest_mode=nm)
+case('resize13_nearest_align_ceil', 'Resize', [1, 2, 3, 5], opset=13,
+     inits=[f32('roi', []), f32('scales', []), i64('sizes', [1, 2, 7, 13])],
+     inputs=['roi', 'scales', 'sizes'], mode='nearest', nearest_mode='round_prefer_ceil',
+     coordinate_transformation_mode='align_corners')
 case('resize13_nearest_tf_half_pixel', 'Resize', X, opset=13,
      inits=[f32('roi', []), f32('scales', [1, 1, 1.7, 0.6])], inputs=['roi', 'scales'],
      mode='nearest', coordinate_transformation_mode='tf_half_pixel_for_nn')

@@ -222,12 +222,14 @@ static void pad_rows(void *arg, int64_t b, int64_t e) {
             pad_fill(y, W, jb->value, es);
             continue;
         }
-        const unsigned char *x = jb->x + (size_t)off * es;
+        /* an empty input maps nothing (every table entry is -1): never form x then */
+        const unsigned char *x = jb->x ? jb->x + (size_t)off * es : NULL;
         for (int64_t j = 0; j < st->mid_out && j < W; j++) {
             if (lt[j] < 0) memcpy(y + j * es, jb->value, es);
             else memcpy(y + j * es, x + lt[j] * es, es);
         }
-        memcpy(y + st->mid_out * es, x + st->mid_in * es, (size_t)st->mid_len * es);
+        if (st->mid_len > 0)
+            memcpy(y + st->mid_out * es, x + st->mid_in * es, (size_t)st->mid_len * es);
         for (int64_t j = st->mid_out + st->mid_len; j < W; j++) {
             if (lt[j] < 0) memcpy(y + j * es, jb->value, es);
             else memcpy(y + j * es, x + lt[j] * es, es);

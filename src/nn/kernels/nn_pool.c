@@ -177,6 +177,8 @@ fsift_status nn_pool_infer(nn_kctx *k) {
     st->in_plane = st->in[0] * st->in[1] * st->in[2];
     st->out_plane = st->out[0] * st->out[1] * st->out[2];
     if (onum == 0) return FSIFT_OK;
+    if (nn_numel(x->rank, x->dims) == 0)
+        return nn_op_error(k, FSIFT_E_SHAPE, "empty input with a non-empty output");
     if ((st->out[0] + st->out[1] + st->out[2]) * 3 * (int64_t)sizeof(int64_t) >
         NN_TABLE_MAX_BYTES)
         return nn_op_error(k, FSIFT_E_LIMIT, "output too large");

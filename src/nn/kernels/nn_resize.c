@@ -12,9 +12,9 @@
  * and 2 of [N,H,W,C]; with rank values they are used as given.
  *
  * Coordinates: x_original is computed in float with ONNX Runtime's expressions (so nearest
- * ties and crop boundaries round as there); align_corners divides by the unrounded resized
- * length scale * length as the ONNX reference does (it matters only for scales whose product
- * with the length is not whole); neighbours outside the input repeat the edge (or, with
+ * ties and crop boundaries round as there); with scales, align_corners divides by the
+ * unrounded resized length scale * length as the ONNX reference does (it matters only when
+ * that product is not whole), with sizes by the output length; neighbours outside the input repeat the edge (or, with
  * exclude_outside, get zero weight and the rest is renormalised).
  *
  * How it works: infer builds, for every axis, a table giving each output index its input taps
@@ -66,12 +66,15 @@ static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) {
 
 /* Fills one axis's table. scale: output/input; roi0/roi1: crop box (tf_crop_and_resize). */
 static void rs_fill_axis(rs_axis *a, int mode, int taps, int ct, int nm, double scale,
-                         double roi0, double roi1, double cubic_a, int exclude) {
+                         int from_sizes, double roi0, double roi1, double cubic_a,
+                         int exclude) {
     const int64_t in = a->in, out = a->out;
     /* float arithmetic in ONNX Runtime's order, so that ties in nearest rounding and crop
      * boundaries fall the same way */
     const float sc = (float)scale, inf1 = (float)(in - 1);
-    const float outw = sc * (float)in; /* the reference's unrounded resized length */
+    /* resized length: the output length when sizes were given, else the reference's
+     * unrounded scale * length */
+    const float outw = from_sizes ? (float)out : sc * (float)in;
     const float r0 = (float)roi0, r1 = (float)roi1;
     a->identity = in == out;
     for (int64_t o = 0; o < out; o++) {
@@ -346,7 +349,8 @@ fsift_status nn_resize_infer(nn_kctx *k) {
         a->idx = nn_kctx_alloc(k, n * sizeof(int64_t));
         a->w = nn_kctx_alloc(k, n * sizeof(float));
         if (!a->idx || !a->w) return nn_op_error(k, FSIFT_E_NOMEM, "out of memory");
-        rs_fill_axis(a, mode, taps, ct, nm, scl[i], r0[i], r1[i], cubic_a, exclude);
+        rs_fill_axis(a, mode, taps, ct, nm, scl[i], sizes != NULL, r0[i], r1[i], cubic_a,
+                     exclude);
     }
     if (mode == RS_NEAREST) return FSIFT_OK;
 
