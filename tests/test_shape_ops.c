@@ -179,10 +179,15 @@ static void test_transpose(void) {
     for (int t = 0; t < 400; t++) {
         int rank = 1 + (int)rnd(6);
         int64_t dims[8], perm[8];
-        for (int i = 0; i < rank; i++) {
-            dims[i] = 1 + rnd(rnd(4) ? 5 : 40);
-            perm[i] = i;
-        }
+        int64_t total;
+        do { /* keep each case under 50k elements */
+            total = 1;
+            for (int i = 0; i < rank; i++) {
+                dims[i] = 1 + rnd(rnd(4) ? 5 : 40);
+                perm[i] = i;
+                total *= dims[i];
+            }
+        } while (total > 50000);
         for (int i = rank - 1; i > 0; i--) {
             int j = (int)rnd((uint32_t)i + 1);
             int64_t tmp = perm[i];
