@@ -24,8 +24,8 @@
 
 static fsift_status concat_axis(const nn_kctx *k, int *axis) {
     const nn_attr *a = nn_attr_find(k->node, "axis");
-    if (!a) return nn_op_error(k, FSIFT_E_FORMAT, "attribute 'axis' is missing");
-    return nn_axis(k, a->i, k->in[0]->rank, axis);
+    if (!a && k->opset >= 4) return nn_op_error(k, FSIFT_E_FORMAT, "attribute 'axis' is missing");
+    return nn_axis(k, a ? a->i : 1, k->in[0]->rank, axis); /* Concat-1: default 1 */
 }
 
 fsift_status nn_sh_infer_Concat(nn_kctx *k) {
