@@ -78,7 +78,7 @@ typedef struct bn_job {
 } bn_job;
 
 static void bn_rows(void *arg, int64_t b, int64_t e) {
-    const bn_job *jb = arg;
+    const bn_job jb_ = *(const bn_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const bn_state *st = jb->st;
     const float *restrict A = jb->a, *restrict B = jb->b;
     if (st->nhwc) {
@@ -157,7 +157,7 @@ typedef struct in_job {
 } in_job;
 
 static void in_planes(void *arg, int64_t b, int64_t e) {
-    const in_job *jb = arg;
+    const in_job jb_ = *(const in_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const int64_t n = jb->st->inner;
     for (int64_t p = b; p < e; p++) {
         const float *restrict x = jb->x + p * n;
@@ -239,7 +239,7 @@ typedef struct ln_job {
 } ln_job;
 
 static void ln_rows(void *arg, int64_t b, int64_t e) {
-    const ln_job *jb = arg;
+    const ln_job jb_ = *(const ln_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const ln_state *st = jb->st;
     const int64_t D = st->D;
     for (int64_t r = b; r < e; r++) {
@@ -321,7 +321,7 @@ typedef struct lp_job {
 
 /* Items are (outer index, block of LP_BLOCK inner positions). */
 static void lp_items(void *arg, int64_t b, int64_t e) {
-    const lp_job *jb = arg;
+    const lp_job jb_ = *(const lp_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const lp_state *st = jb->st;
     const int64_t n = st->n, inner = st->inner;
     for (int64_t it = b; it < e; it++) {
@@ -348,7 +348,7 @@ static void lp_items(void *arg, int64_t b, int64_t e) {
 
 /* Contiguous rows (inner == 1). */
 static void lp_rows(void *arg, int64_t b, int64_t e) {
-    const lp_job *jb = arg;
+    const lp_job jb_ = *(const lp_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const int64_t n = jb->st->n;
     for (int64_t r = b; r < e; r++) {
         const float *restrict x = jb->x + r * n;

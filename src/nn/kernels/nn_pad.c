@@ -201,7 +201,7 @@ static void pad_fill(unsigned char *y, int64_t n, const unsigned char *v, size_t
 }
 
 static void pad_rows(void *arg, int64_t b, int64_t e) {
-    const pad_job *jb = arg;
+    const pad_job jb_ = *(const pad_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const pad_state *st = jb->st;
     const int L = st->rank - 1;
     const size_t es = st->esize;

@@ -230,7 +230,7 @@ typedef struct pool_job {
 /* MaxPool over NCHW planes [b, e) for element type T; optional flat indices. */
 #define POOL_MAX_NCHW(NAME, T, LOWEST)                                                       \
     static void NAME(void *arg, int64_t b, int64_t e) {                                      \
-        const pool_job *jb = arg;                                                            \
+        const pool_job jb_ = *(const pool_job *)arg, *jb = &jb_;                             \
         const pool_state *st = jb->st;                                                       \
         const int64_t in1 = st->in[1], in2 = st->in[2];                                      \
         const int64_t d0 = st->d[0], d1 = st->d[1], d2 = st->d[2];                           \
@@ -326,7 +326,7 @@ static void pool_row(const pool_state *st, float *restrict y, const float *restr
 
 /* Float MaxPool/AveragePool over NCHW planes [b, e), one output row at a time. */
 static void pool_rows_f32(void *arg, int64_t b, int64_t e) {
-    const pool_job *jb = arg;
+    const pool_job jb_ = *(const pool_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const pool_state *st = jb->st;
     const int is_max = st->kind == POOL_MAX;
     const int64_t in1 = st->in[1], in2 = st->in[2], out2 = st->out[2];
@@ -360,7 +360,7 @@ static void pool_rows_f32(void *arg, int64_t b, int64_t e) {
 
 /* Global pools over NCHW planes [b, e). */
 static void pool_global_nchw(void *arg, int64_t b, int64_t e) {
-    const pool_job *jb = arg;
+    const pool_job jb_ = *(const pool_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const pool_state *st = jb->st;
     const int64_t S = st->in_plane;
     for (int64_t p = b; p < e; p++) {
@@ -373,7 +373,7 @@ static void pool_global_nchw(void *arg, int64_t b, int64_t e) {
 
 /* Global pools, NHWC: items are (n, block of 256 channels). */
 static void pool_global_nhwc(void *arg, int64_t b, int64_t e) {
-    const pool_job *jb = arg;
+    const pool_job jb_ = *(const pool_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const pool_state *st = jb->st;
     const int64_t S = st->in_plane, C = st->C, nblk = (C + 255) / 256;
     for (int64_t it = b; it < e; it++) {
@@ -395,7 +395,7 @@ static void pool_global_nhwc(void *arg, int64_t b, int64_t e) {
 
 /* NHWC: one output pixel (C contiguous channels) per item. */
 static void pool_nhwc_f32(void *arg, int64_t b, int64_t e) {
-    const pool_job *jb = arg;
+    const pool_job jb_ = *(const pool_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const pool_state *st = jb->st;
     const int64_t C = st->C, in1 = st->in[1], in2 = st->in[2];
     const int is_max = st->kind == POOL_MAX || st->kind == POOL_GMAX;

@@ -227,7 +227,7 @@ static float red_run_f32(int kind, int pass, const float *restrict x, int64_t n,
 
 /* Generic path: output elements [b, e), each walking its reduced positions. */
 static void red_generic(void *arg, int64_t b, int64_t e) {
-    const red_job *jb = arg;
+    const red_job jb_ = *(const red_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const red_state *st = jb->st;
     const int ng = st->ng;
     /* kept and reduced groups, outermost first */
@@ -294,7 +294,7 @@ static void red_generic(void *arg, int64_t b, int64_t e) {
 
 /* Fast path [outer, R, inner], float: items are (outer index, block of inner columns). */
 static void red_rows(void *arg, int64_t b, int64_t e) {
-    const red_job *jb = arg;
+    const red_job jb_ = *(const red_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const red_state *st = jb->st;
     const int64_t R = st->R, inner = st->inner, nblk = (inner + RED_BLOCK - 1) / RED_BLOCK;
     const int kind = st->kind;
@@ -412,11 +412,13 @@ typedef struct arg_job {
 /* One output element per item: scans n values with stride inner. */
 #define ARG_SCAN(NAME, T)                                                                    \
     static void NAME(void *arg, int64_t b, int64_t e) {                                      \
-        const arg_job *jb = arg;                                                             \
+        const arg_job jb_ = *(const arg_job *)arg, *jb = &jb_;                               \
         const arg_state *st = jb->st;                                                        \
         const int64_t n = st->n, inner = st->inner;                                          \
+        const T *const xs = (const T *)jb->x;                                                \
+        int64_t *const ys = jb->y;                                                           \
         for (int64_t o = b; o < e; o++) {                                                    \
-            const T *x = (const T *)jb->x + (o / inner) * n * inner + o % inner;             \
+            const T *x = xs + (o / inner) * n * inner + o % inner;                           \
             T best = x[0];                                                                   \
             int64_t bi = 0;                                                                  \
             for (int64_t i = 1; i < n; i++) {                                                \
@@ -428,7 +430,7 @@ typedef struct arg_job {
                     bi = i;                                                                  \
                 }                                                                            \
             }                                                                                \
-            jb->y[o] = bi;                                                                   \
+            ys[o] = bi;                                                                      \
         }                                                                                    \
     }
 

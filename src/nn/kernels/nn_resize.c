@@ -14,8 +14,8 @@
  * Coordinates: x_original is computed in float with ONNX Runtime's expressions (so nearest
  * ties and crop boundaries round as there); with scales, align_corners divides by the
  * unrounded resized length scale * length as the ONNX reference does (it matters only when
- * that product is not whole), with sizes by the output length; neighbours outside the input repeat the edge (or, with
- * exclude_outside, get zero weight and the rest is renormalised).
+ * that product is not whole), with sizes by the output length; neighbours outside the input
+ * repeat the edge (or, with exclude_outside, get zero weight and the rest is renormalised).
  *
  * How it works: infer builds, for every axis, a table giving each output index its input taps
  * (1 for nearest, 2 linear, 4 cubic) and weights; index -1 marks a point outside the crop box
@@ -389,11 +389,18 @@ typedef struct rs_gather {
 } rs_gather;
 
 static void rs_nearest_rows(void *arg, int64_t b, int64_t e) {
-    const rs_gather *g = arg;
+    const rs_gather *g = arg; /* on the submitter's stack: copy what the loop reads */
     const rs_state *st = g->st;
     const int L = st->rank - 1;
     const rs_axis *al = &st->ax[L];
     const size_t es = st->esize;
+    const float ev = st->ev;
+    const int64_t W = g->last_out;
+    const char *const xs = g->x;
+    char *const ys = g->y;
+    int64_t stride[NN_MAX_RANK];
+    memcpy(stride, g->in_stride, sizeof stride);
+    const int64_t *restrict ix = al->idx;
     for (int64_t r = b; r < e; r++) {
         int64_t t = r, off = 0;
         int outside = 0;
@@ -403,34 +410,33 @@ static void rs_nearest_rows(void *arg, int64_t b, int64_t e) {
             t /= a->out;
             int64_t ii = a->idx[o];
             if (ii < 0) outside = 1;
-            off += ii * g->in_stride[i];
+            off += ii * stride[i];
         }
-        char *y = g->y + (size_t)(r * g->last_out) * es;
+        char *y = ys + (size_t)(r * W) * es;
         if (outside) {
-            for (int64_t j = 0; j < g->last_out; j++) ((float *)y)[j] = st->ev;
+            for (int64_t j = 0; j < W; j++) ((float *)y)[j] = ev;
             continue;
         }
-        const char *x = g->x + (size_t)off * es;
+        const char *x = xs + (size_t)off * es;
         if (al->identity) {
-            memcpy(y, x, (size_t)g->last_out * es);
+            memcpy(y, x, (size_t)W * es);
             continue;
         }
-        const int64_t *ix = al->idx;
         switch (es) {
-        case 4:
-            for (int64_t j = 0; j < g->last_out; j++)
-                ((float *)y)[j] = ix[j] < 0 ? st->ev : ((const float *)x)[ix[j]];
+        case 4: {
+            float *restrict yf = (float *)y;
+            const float *restrict xf = (const float *)x;
+            for (int64_t j = 0; j < W; j++) yf[j] = ix[j] < 0 ? ev : xf[ix[j]];
             break;
+        }
         case 1:
-            for (int64_t j = 0; j < g->last_out; j++) y[j] = x[ix[j]];
+            for (int64_t j = 0; j < W; j++) y[j] = x[ix[j]];
             break;
         case 2:
-            for (int64_t j = 0; j < g->last_out; j++)
-                ((uint16_t *)y)[j] = ((const uint16_t *)x)[ix[j]];
+            for (int64_t j = 0; j < W; j++) ((uint16_t *)y)[j] = ((const uint16_t *)x)[ix[j]];
             break;
         default:
-            for (int64_t j = 0; j < g->last_out; j++)
-                ((uint64_t *)y)[j] = ((const uint64_t *)x)[ix[j]];
+            for (int64_t j = 0; j < W; j++) ((uint64_t *)y)[j] = ((const uint64_t *)x)[ix[j]];
             break;
         }
     }
@@ -448,18 +454,32 @@ typedef struct rs_pass {
 
 /* Last axis (inner == 1): items are outer rows. */
 static void rs_pass_last(void *arg, int64_t b, int64_t e) {
+    /* job fields copied to locals: the job lives on the submitting thread's stack, and
+     * re-reading it in the loop (y may alias it as far as the compiler knows) would bounce
+     * that cache line between cores */
     const rs_pass *p = arg;
     const int T = p->st->taps;
-    const int64_t *idx = p->a->idx;
-    const float *w = p->a->w;
+    const int64_t *restrict idx = p->a->idx;
+    const float *restrict w = p->a->w;
+    const float ev = p->st->ev;
+    const int64_t L = p->L, Lo = p->Lo;
+    const float *const xs = p->x;
+    float *const ys = p->y;
     for (int64_t r = b; r < e; r++) {
-        const float *x = p->x + r * p->L;
-        float *y = p->y + r * p->Lo;
-        for (int64_t o = 0; o < p->Lo; o++) {
+        const float *restrict x = xs + r * L;
+        float *restrict y = ys + r * Lo;
+        if (T == 2) {
+            for (int64_t o = 0; o < Lo; o++) {
+                const int64_t i0 = idx[2 * o], i1 = idx[2 * o + 1];
+                y[o] = i0 < 0 ? ev : w[2 * o] * x[i0] + w[2 * o + 1] * x[i1];
+            }
+            continue;
+        }
+        for (int64_t o = 0; o < Lo; o++) {
             const int64_t *ii = idx + o * T;
             const float *ww = w + o * T;
             if (ii[0] < 0) {
-                y[o] = p->st->ev;
+                y[o] = ev;
                 continue;
             }
             float acc = 0.f;
@@ -473,17 +493,22 @@ static void rs_pass_last(void *arg, int64_t b, int64_t e) {
 static void rs_pass_mid(void *arg, int64_t b, int64_t e) {
     const rs_pass *p = arg;
     const int T = p->st->taps;
-    const int64_t inner = p->inner;
+    const int64_t inner = p->inner, L = p->L, Lo = p->Lo;
+    const int64_t *const idx = p->a->idx;
+    const float *const wt = p->a->w;
+    const float ev = p->st->ev;
+    const float *const xs = p->x;
+    float *const ys = p->y;
     for (int64_t r = b; r < e; r++) {
-        const int64_t ob = r / p->Lo, o = r % p->Lo;
-        const int64_t *ii = p->a->idx + o * T;
-        const float *ww = p->a->w + o * T;
-        float *restrict y = p->y + r * inner;
+        const int64_t ob = r / Lo, o = r % Lo;
+        const int64_t *ii = idx + o * T;
+        const float *ww = wt + o * T;
+        float *restrict y = ys + r * inner;
         if (ii[0] < 0) {
-            for (int64_t j = 0; j < inner; j++) y[j] = p->st->ev;
+            for (int64_t j = 0; j < inner; j++) y[j] = ev;
             continue;
         }
-        const float *xb = p->x + ob * p->L * inner;
+        const float *xb = xs + ob * L * inner;
         nn_vlerp_f32(y, xb + ii[0] * inner, ww[0], xb + ii[1] * inner, ww[1], inner);
         for (int t = 2; t < T; t++) nn_vaxpy_f32(y, xb + ii[t] * inner, ww[t], inner);
     }

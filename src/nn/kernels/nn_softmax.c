@@ -58,7 +58,7 @@ typedef struct sm_job {
 } sm_job;
 
 static void sm_rows(void *arg, int64_t b, int64_t e) {
-    const sm_job *jb = arg;
+    const sm_job jb_ = *(const sm_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const sm_state *st = jb->st;
     const int64_t n = st->n;
     const float beta = st->beta;
@@ -93,7 +93,7 @@ static void sm_rows(void *arg, int64_t b, int64_t e) {
 #define SM_BLOCK 64
 
 static void sm_cols(void *arg, int64_t b, int64_t e) {
-    const sm_job *jb = arg;
+    const sm_job jb_ = *(const sm_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const sm_state *st = jb->st;
     const int64_t n = st->n, inner = st->inner;
     const float beta = st->beta;
