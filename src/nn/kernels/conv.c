@@ -187,6 +187,8 @@ typedef struct conv_state {
     const nn_gemm_kernel *kern;
     int direct;           /* GEMM straight on x (1×1, stride 1, no padding) */
     int64_t row_tiles;    /* ALGO_DIRECT: tiles of conv_nr pixels per output row */
+    nn_conv_params dp;    /* ALGO_DIRECT: the geometry tiled (1×1 stride-1 unpadded
+                             convolutions as one row of H*W pixels) */
     const float *wpk;     /* packed weights or NULL */
     size_t wpk_gstride;
     size_t dw_scratch;    /* NHWC depthwise with run-time weights: floats to pack them */
@@ -430,14 +432,19 @@ static fsift_status conv_infer(nn_kctx *k) {
         s->wpk = wpack_get(k, s->isa, WK_GEMM_B, p.group, mg, K, w, 1, K, NULL, &s->wpk_gstride);
     else
         s->wpk = wpack_get(k, s->isa, WK_GEMM_A, p.group, mg, K, w, K, 1, NULL, &s->wpk_gstride);
-    if (!p.nhwc && !s->direct && s->wpk && s->kern->convk && (p.sw == 1 || p.sw == 2) &&
-        p.kw <= NN_CONVK_MAX_KW) {
+    s->dp = p;
+    if (s->direct) {
+        s->dp.W = s->dp.OW = p.H * p.W;
+        s->dp.H = s->dp.OH = 1;
+    }
+    if (!p.nhwc && s->wpk && s->kern->convk && (p.sw == 1 || p.sw == 2) && p.kw <= NN_CONVK_MAX_KW &&
+        s->dp.W < ((int64_t)1 << 31)) {
         /* direct tiles cover whole output rows in steps of conv_nr pixels: worth it unless
          * the last tile of each row wastes too much (the packed GEMM's im2col copy costs
          * about 1/(2*M/g) of the arithmetic, so small M tolerates more waste) */
         const int64_t nr = s->kern->conv_nr;
-        s->row_tiles = (p.OW + nr - 1) / nr;
-        double eff = (double)p.OW / (double)(s->row_tiles * nr);
+        s->row_tiles = (s->dp.OW + nr - 1) / nr;
+        double eff = (double)s->dp.OW / (double)(s->row_tiles * nr);
         if (eff >= 0.74 || (eff >= 0.5 && mg <= 32)) {
             s->algo = ALGO_DIRECT;
             return FSIFT_OK;
@@ -502,7 +509,7 @@ typedef struct direct_job {
 
 /* Tiles per work item so that one item is at least ~64 Kflop. */
 static int64_t direct_grain(const conv_state *s) {
-    const nn_conv_params *p = &s->p;
+    const nn_conv_params *p = &s->dp;
     double flops = 2.0 * (double)(p->M / p->group) * (double)(p->C / p->group) * (double)(p->kh * p->kw) *
                    (double)s->kern->conv_nr;
     return flops >= 65536 ? 1 : (int64_t)(65536 / (flops > 1 ? flops : 1));
@@ -511,7 +518,7 @@ static int64_t direct_grain(const conv_state *s) {
 static void direct_range(void *arg, int64_t begin, int64_t end) {
     const direct_job *j = arg;
     const conv_state *s = j->s;
-    const nn_conv_params *p = &s->p;
+    const nn_conv_params *p = &s->dp;
     const nn_gemm_kernel *kern = s->kern;
     const int64_t cg = p->C / p->group, mg = p->M / p->group, opix = p->OH * p->OW;
     const int64_t nr = kern->conv_nr;
@@ -583,7 +590,7 @@ static fsift_status conv_run(nn_kctx *k) {
     }
     if (s->algo == ALGO_DIRECT) {
         direct_job j = {s, x, b, y};
-        int64_t tiles = p->N * p->group * p->OH * s->row_tiles;
+        int64_t tiles = p->N * p->group * s->dp.OH * s->row_tiles;
         nn_parallel(k, tiles, direct_grain(s), direct_range, &j);
         if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
         return FSIFT_OK;

@@ -20,6 +20,7 @@ static inline dw_vec dw_zero(void) { return _mm256_setzero_ps(); }
 static inline dw_vec dw_set1(float f) { return _mm256_set1_ps(f); }
 static inline dw_vec dw_fma(dw_vec a, dw_vec b, dw_vec c) { return _mm256_fmadd_ps(a, b, c); }
 static inline dw_vec dw_add(dw_vec a, dw_vec b) { return _mm256_add_ps(a, b); }
+static inline dw_vec dw_mul(dw_vec a, dw_vec b) { return _mm256_mul_ps(a, b); }
 static inline dw_vec dw_clamp(dw_vec v, dw_vec lo, dw_vec hi) {
     return _mm256_min_ps(hi, _mm256_max_ps(lo, v));
 }

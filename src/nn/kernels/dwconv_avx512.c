@@ -20,6 +20,7 @@ static inline dw_vec dw_zero(void) { return _mm512_setzero_ps(); }
 static inline dw_vec dw_set1(float f) { return _mm512_set1_ps(f); }
 static inline dw_vec dw_fma(dw_vec a, dw_vec b, dw_vec c) { return _mm512_fmadd_ps(a, b, c); }
 static inline dw_vec dw_add(dw_vec a, dw_vec b) { return _mm512_add_ps(a, b); }
+static inline dw_vec dw_mul(dw_vec a, dw_vec b) { return _mm512_mul_ps(a, b); }
 /* max(lo, v) first: a NaN in v stays NaN */
 static inline dw_vec dw_clamp(dw_vec v, dw_vec lo, dw_vec hi) {
     return _mm512_min_ps(hi, _mm512_max_ps(lo, v));
@@ -27,11 +28,10 @@ static inline dw_vec dw_clamp(dw_vec v, dw_vec lo, dw_vec hi) {
 static inline dw_vec dw_loadu(const float *p) { return _mm512_loadu_ps(p); }
 static inline void dw_storeu(float *p, dw_vec v) { _mm512_storeu_ps(p, v); }
 static inline dw_mask dw_mask_range(int64_t lo, int64_t hi) {
-    if (lo < 0) lo = 0;
-    if (hi > 16) hi = 16;
-    if (hi <= lo) return 0;
-    unsigned int m = (hi >= 16 ? 0xFFFFu : (1u << hi) - 1u) & ~((1u << lo) - 1u);
-    return (dw_mask)m;
+    /* branch-free: bits [max(lo,0), min(hi,16)) */
+    unsigned int h = hi >= 16 ? 0xFFFFu : hi <= 0 ? 0u : (1u << hi) - 1u;
+    unsigned int l = lo >= 16 ? 0xFFFFu : lo <= 0 ? 0u : (1u << lo) - 1u;
+    return (dw_mask)(h & ~l);
 }
 static inline dw_vec dw_loadm(const float *p, dw_mask m) { return _mm512_maskz_loadu_ps(m, p); }
 static inline void dw_storem(float *p, dw_mask m, dw_vec v) { _mm512_mask_storeu_ps(p, m, v); }

@@ -22,7 +22,7 @@
  * core overlaps their FMA chains.
  *
  * The including file defines: DW_VL (floats per vector), dw_vec, dw_mask, dw_zero, dw_set1,
- * dw_fma, dw_add, dw_clamp, dw_loadu, dw_storeu, dw_mask_range(lo, hi) (lanes lo <= l < hi),
+ * dw_fma, dw_mul, dw_add, dw_clamp, dw_loadu, dw_storeu, dw_mask_range(lo, hi) (lanes lo <= l < hi),
  * dw_loadm, dw_storem, dw_load2 (stride-2 deinterleave of 2*DW_VL floats with raw masks),
  * dw_even / dw_odd (even / odd floats of two vectors), dw_gather, DW_NV, DW_PX and
  * DW_NAME(x) (the function name suffix).
@@ -68,75 +68,105 @@ static inline void dw_store_out(float *yr, int64_t o, int64_t OW, dw_vec r, int 
     else dw_storem(yr + o, dw_mask_range(0, OW - o), r);
 }
 
-/* 3×3, dilation 1, stride 1 or 2: one plane. */
+/* 3×3 border block (or a row with a missing input row): loads masked to the row. */
+static inline dw_vec dw_3x3_edge(const float *const *rows, int64_t x0, int64_t W, int64_t s, const dw_vec *wk,
+                                 dw_vec vb) {
+    dw_vec acc[3] = {vb, dw_zero(), dw_zero()};
+    if (s == 1) {
+        const dw_mask m0 = dw_mask_range(-x0, W - x0), m1 = dw_mask_range(-x0 - 1, W - x0 - 1);
+        const dw_mask m2 = dw_mask_range(-x0 - 2, W - x0 - 2);
+        for (int ky = 0; ky < 3; ky++) {
+            if (!rows[ky]) continue;
+            const float *q = rows[ky] + x0;
+            acc[ky] = dw_fma(wk[3 * ky], dw_loadm(q, m0), acc[ky]);
+            acc[ky] = dw_fma(wk[3 * ky + 1], dw_loadm(q + 1, m1), acc[ky]);
+            acc[ky] = dw_fma(wk[3 * ky + 2], dw_loadm(q + 2, m2), acc[ky]);
+        }
+    } else {
+        const dw_mask ml = dw_mask_range(-x0, W - x0), mh = dw_mask_range(-x0 - DW_VL, W - x0 - DW_VL);
+        const dw_mask ml2 = dw_mask_range(-x0 - 2, W - x0 - 2);
+        const dw_mask mh2 = dw_mask_range(-x0 - 2 - DW_VL, W - x0 - 2 - DW_VL);
+        for (int ky = 0; ky < 3; ky++) {
+            if (!rows[ky]) continue;
+            const float *q = rows[ky] + x0;
+            dw_vec lo = dw_loadm(q, ml), hi = dw_loadm(q + DW_VL, mh);
+            dw_vec lo2 = dw_loadm(q + 2, ml2), hi2 = dw_loadm(q + 2 + DW_VL, mh2);
+            acc[ky] = dw_fma(wk[3 * ky], dw_even(lo, hi), acc[ky]);
+            acc[ky] = dw_fma(wk[3 * ky + 1], dw_odd(lo, hi), acc[ky]);
+            acc[ky] = dw_fma(wk[3 * ky + 2], dw_even(lo2, hi2), acc[ky]);
+        }
+    }
+    return dw_add(dw_add(acc[0], acc[1]), acc[2]);
+}
+
+/* 3×3, dilation 1, stride 1 or 2: one plane. Each output row is split into border blocks
+ * (masked loads) and a run of interior blocks (plain loads, three independent sums). */
 static void dw_nchw_3x3(const nn_conv_params *p, const float *xp, const float *wp, dw_vec vb, float *yp,
                         int clamp, dw_vec vlo, dw_vec vhi) {
-    const dw_vec w0 = dw_set1(wp[0]), w1 = dw_set1(wp[1]), w2 = dw_set1(wp[2]);
-    const dw_vec w3 = dw_set1(wp[3]), w4 = dw_set1(wp[4]), w5 = dw_set1(wp[5]);
-    const dw_vec w6 = dw_set1(wp[6]), w7 = dw_set1(wp[7]), w8 = dw_set1(wp[8]);
-    const int64_t s = p->sw, W = p->W;
+    const dw_vec wk[9] = {dw_set1(wp[0]), dw_set1(wp[1]), dw_set1(wp[2]), dw_set1(wp[3]), dw_set1(wp[4]),
+                          dw_set1(wp[5]), dw_set1(wp[6]), dw_set1(wp[7]), dw_set1(wp[8])};
+    const dw_vec w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3], w4 = wk[4], w5 = wk[5], w6 = wk[6], w7 = wk[7], w8 = wk[8];
+    const int64_t s = p->sw, W = p->W, OW = p->OW;
     /* input floats a block reads from its first column: stride 1: DW_VL + 2; stride 2: two
      * pairs of vectors starting at +0 and +2 */
     const int64_t need = s == 1 ? DW_VL + 2 : 2 * DW_VL + 2;
+    /* interior blocks: x0 = ox0*s - pl >= 0, x0 + need <= W, ox0 + DW_VL <= OW */
+    int64_t olo = (p->pl + s - 1) / s;
+    olo = (olo + DW_VL - 1) / DW_VL * DW_VL;
+    int64_t ohi = W - need + p->pl < 0 ? -1 : (W - need + p->pl) / s; /* last ox0 allowed */
+    if (ohi > OW - DW_VL) ohi = OW - DW_VL;
     for (int64_t oy = 0; oy < p->OH; oy++) {
-        float *yr = yp + oy * p->OW;
+        float *yr = yp + oy * OW;
         const int64_t iy = oy * p->sh - p->pt;
-        const float *r0 = iy >= 0 && iy < p->H ? xp + iy * W : NULL;
-        const float *r1 = iy + 1 >= 0 && iy + 1 < p->H ? xp + (iy + 1) * W : NULL;
-        const float *r2 = iy + 2 >= 0 && iy + 2 < p->H ? xp + (iy + 2) * W : NULL;
-        for (int64_t ox0 = 0; ox0 < p->OW; ox0 += DW_VL) {
-            const int64_t x0 = ox0 * s - p->pl;
-            if (x0 < 0 || x0 + need > W || ox0 + DW_VL > p->OW) {
-                dw_store_out(yr, ox0, p->OW, dw_nchw_one(p, xp, wp, vb, oy, ox0), clamp, vlo, vhi);
-                continue;
-            }
-            dw_vec a0 = vb, a1 = dw_zero(), a2 = dw_zero();
+        const float *rows[3];
+        for (int ky = 0; ky < 3; ky++) rows[ky] = iy + ky >= 0 && iy + ky < p->H ? xp + (iy + ky) * W : NULL;
+        int64_t ox0 = 0;
+        if (rows[0] && rows[1] && rows[2] && olo <= ohi) {
+            for (; ox0 < olo; ox0 += DW_VL)
+                dw_store_out(yr, ox0, OW, dw_3x3_edge(rows, ox0 * s - p->pl, W, s, wk, vb), clamp, vlo, vhi);
+            const float *r0 = rows[0] - p->pl, *r1 = rows[1] - p->pl, *r2 = rows[2] - p->pl;
             if (s == 1) {
-                if (r0) {
-                    a0 = dw_fma(w0, dw_loadu(r0 + x0), a0);
-                    a0 = dw_fma(w1, dw_loadu(r0 + x0 + 1), a0);
-                    a0 = dw_fma(w2, dw_loadu(r0 + x0 + 2), a0);
-                }
-                if (r1) {
-                    a1 = dw_fma(w3, dw_loadu(r1 + x0), a1);
-                    a1 = dw_fma(w4, dw_loadu(r1 + x0 + 1), a1);
-                    a1 = dw_fma(w5, dw_loadu(r1 + x0 + 2), a1);
-                }
-                if (r2) {
-                    a2 = dw_fma(w6, dw_loadu(r2 + x0), a2);
-                    a2 = dw_fma(w7, dw_loadu(r2 + x0 + 1), a2);
-                    a2 = dw_fma(w8, dw_loadu(r2 + x0 + 2), a2);
+                for (; ox0 <= ohi; ox0 += DW_VL) {
+                    dw_vec a0 = dw_fma(w0, dw_loadu(r0 + ox0), vb);
+                    dw_vec a1 = dw_set1(0.f), a2 = dw_set1(0.f);
+                    a1 = dw_fma(w3, dw_loadu(r1 + ox0), a1);
+                    a2 = dw_fma(w6, dw_loadu(r2 + ox0), a2);
+                    a0 = dw_fma(w1, dw_loadu(r0 + ox0 + 1), a0);
+                    a1 = dw_fma(w4, dw_loadu(r1 + ox0 + 1), a1);
+                    a2 = dw_fma(w7, dw_loadu(r2 + ox0 + 1), a2);
+                    a0 = dw_fma(w2, dw_loadu(r0 + ox0 + 2), a0);
+                    a1 = dw_fma(w5, dw_loadu(r1 + ox0 + 2), a1);
+                    a2 = dw_fma(w8, dw_loadu(r2 + ox0 + 2), a2);
+                    dw_vec r = dw_add(dw_add(a0, a1), a2);
+                    if (clamp) r = dw_clamp(r, vlo, vhi);
+                    dw_storeu(yr + ox0, r);
                 }
             } else {
-                if (r0) {
-                    const float *q = r0 + x0;
-                    dw_vec lo = dw_loadu(q), hi = dw_loadu(q + DW_VL);
-                    dw_vec lo2 = dw_loadu(q + 2), hi2 = dw_loadu(q + 2 + DW_VL);
-                    a0 = dw_fma(w0, dw_even(lo, hi), a0);
+                for (; ox0 <= ohi; ox0 += DW_VL) {
+                    const int64_t x = 2 * ox0;
+                    dw_vec lo = dw_loadu(r0 + x), hi = dw_loadu(r0 + x + DW_VL);
+                    dw_vec lo2 = dw_loadu(r0 + x + 2), hi2 = dw_loadu(r0 + x + 2 + DW_VL);
+                    dw_vec a0 = dw_fma(w0, dw_even(lo, hi), vb);
                     a0 = dw_fma(w1, dw_odd(lo, hi), a0);
                     a0 = dw_fma(w2, dw_even(lo2, hi2), a0);
-                }
-                if (r1) {
-                    const float *q = r1 + x0;
-                    dw_vec lo = dw_loadu(q), hi = dw_loadu(q + DW_VL);
-                    dw_vec lo2 = dw_loadu(q + 2), hi2 = dw_loadu(q + 2 + DW_VL);
-                    a1 = dw_fma(w3, dw_even(lo, hi), a1);
+                    lo = dw_loadu(r1 + x), hi = dw_loadu(r1 + x + DW_VL);
+                    lo2 = dw_loadu(r1 + x + 2), hi2 = dw_loadu(r1 + x + 2 + DW_VL);
+                    dw_vec a1 = dw_mul(w3, dw_even(lo, hi));
                     a1 = dw_fma(w4, dw_odd(lo, hi), a1);
                     a1 = dw_fma(w5, dw_even(lo2, hi2), a1);
-                }
-                if (r2) {
-                    const float *q = r2 + x0;
-                    dw_vec lo = dw_loadu(q), hi = dw_loadu(q + DW_VL);
-                    dw_vec lo2 = dw_loadu(q + 2), hi2 = dw_loadu(q + 2 + DW_VL);
-                    a2 = dw_fma(w6, dw_even(lo, hi), a2);
+                    lo = dw_loadu(r2 + x), hi = dw_loadu(r2 + x + DW_VL);
+                    lo2 = dw_loadu(r2 + x + 2), hi2 = dw_loadu(r2 + x + 2 + DW_VL);
+                    dw_vec a2 = dw_mul(w6, dw_even(lo, hi));
                     a2 = dw_fma(w7, dw_odd(lo, hi), a2);
                     a2 = dw_fma(w8, dw_even(lo2, hi2), a2);
+                    dw_vec r = dw_add(dw_add(a0, a1), a2);
+                    if (clamp) r = dw_clamp(r, vlo, vhi);
+                    dw_storeu(yr + ox0, r);
                 }
             }
-            dw_vec r = dw_add(dw_add(a0, a1), a2);
-            if (clamp) r = dw_clamp(r, vlo, vhi);
-            dw_storeu(yr + ox0, r);
         }
+        for (; ox0 < OW; ox0 += DW_VL)
+            dw_store_out(yr, ox0, OW, dw_3x3_edge(rows, ox0 * s - p->pl, W, s, wk, vb), clamp, vlo, vhi);
     }
 }
 
