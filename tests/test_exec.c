@@ -224,7 +224,43 @@ static void test_finalize_errors(void) {
     nn_graph_free(g);
 }
 
+/* Reshape(x, shape) with shape a graph input: planned by the shape's value, re-planned when
+ * it changes; fsift_session_plan (no values) says why it cannot plan. */
+static void test_plan_by_value(void) {
+    nn_graph *g;
+    CHECK_OK(nn_graph_new(&g));
+    int x = val(g, "x"), shp = val(g, "shape"), y = val(g, "y");
+    int64_t dx[2] = {2, 6}, ds[1] = {2};
+    CHECK_OK(nn_graph_add_input(g, x, FSIFT_DTYPE_FLOAT32, 2, dx, NULL));
+    CHECK_OK(nn_graph_add_input(g, shp, FSIFT_DTYPE_INT64, 1, ds, NULL));
+    int in[2] = {x, shp};
+    node(g, "Reshape", 2, in, 1, &y);
+    CHECK_OK(nn_graph_add_output(g, y));
+    g->opset = 13;
+    fsift_model *m;
+    CHECK_OK(nn_graph_finalize(g));
+    CHECK_OK(nn_model_from_graph(g, &m));
+    fsift_session *s;
+    CHECK_OK(fsift_session_new(m, 1, &s));
+    float xv[12];
+    for (int i = 0; i < 12; i++) xv[i] = (float)i;
+    int64_t s1[2] = {3, 4}, s2[2] = {-1, 2};
+    fsift_tensor ins[2] = {{FSIFT_DTYPE_FLOAT32, 2, {2, 6}, xv}, {FSIFT_DTYPE_INT64, 1, {2}, s1}};
+    CHECK(fsift_session_plan(s, ins, 2) == FSIFT_E_UNSUPPORTED);
+    fsift_tensor out;
+    CHECK_OK(fsift_session_run(s, ins, 2));
+    CHECK_OK(fsift_session_output(s, 0, &out));
+    CHECK(out.rank == 2 && out.dims[0] == 3 && out.dims[1] == 4 && ((float *)out.data)[11] == 11.f);
+    ins[1].data = s2;
+    CHECK_OK(fsift_session_run(s, ins, 2));
+    CHECK_OK(fsift_session_output(s, 0, &out));
+    CHECK(out.rank == 2 && out.dims[0] == 6 && out.dims[1] == 2 && ((float *)out.data)[11] == 11.f);
+    fsift_session_free(s);
+    fsift_model_free(m);
+}
+
 int main(void) {
+    RUN(test_plan_by_value);
     RUN(test_finalize_errors);
     RUN(test_plan_and_run);
     RUN(test_threads_share_model);

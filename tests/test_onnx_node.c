@@ -18,10 +18,8 @@
  *   XFAIL when it fails and is listed in tests/onnx_node_expected_fail.txt ("name reason" per
  *        line, '#' comments); a listed test that passes is reported XPASS.
  * Node tests often feed values that facesift needs at plan time (Reshape's shape, Resize's
- * scales, …) as graph inputs; when a run is UNSUPPORTED for that reason ("known at plan
- * time"), the data set is retried with those inputs loaded as constants
- * (nn_onnx_load_bound), and a pass is reported as "PASS (with plan-time inputs as
- * constants)" and counted apart in the totals.
+ * scales, …) as graph inputs; the session plans such graphs by those inputs' values
+ * (src/nn/session.c), so they run as they are.
  * One line per test, then totals ("ran N, passed P, failed F, skipped S") and a histogram of
  * skip reasons (node/value names stripped so that equal causes group together). The exit
  * status is 1 if anything FAILed.
@@ -217,12 +215,6 @@ static int compare(const fsift_tensor *got, const fsift_tensor *want, char *msg,
 
 /* ---- one test ----------------------------------------------------------------------------- */
 
-typedef struct model_bytes {
-    const void *data;
-    size_t size;
-    const char *dir;
-} model_bytes;
-
 typedef struct tensors {
     fsift_tensor t[MAX_TENSORS];
     int n;
@@ -273,41 +265,8 @@ static int run_once(fsift_session *s, const fsift_tensor *in, int n_in, const te
     return set_result(r, R_PASS, "%s", "");
 }
 
-/* Node tests often feed what facesift needs at plan time (Reshape's shape, Resize's scales,
- * Slice's starts, …) as graph inputs. When a run says so, the data set is retried with the
- * model reloaded so that those inputs are constants: first all inputs but the first, then
- * all. This checks the kernels on the test's data; the runner reports such passes apart. */
-static int run_bound(const model_bytes *mb, const fsift_model *m, const tensors *in,
-                     const tensors *want, result *r, int *bound) {
-    const char *names[MAX_TENSORS];
-    int k = R_SKIP;
-    for (int i = 0; i < in->n; i++) {
-        fsift_io_info info;
-        names[i] = fsift_model_input(m, i, &info) == FSIFT_OK ? info.name : "";
-    }
-    for (int keep = 1; keep >= 0; keep--) {
-        if (keep >= in->n) continue;
-        nn_graph *g = NULL;
-        fsift_model *bm = NULL;
-        fsift_session *bs = NULL;
-        fsift_status st = nn_onnx_load_bound(mb->data, mb->size, mb->dir, in->n - keep,
-                                             names + keep, in->t + keep, &g);
-        if (st) return set_result(r, R_FAIL, "reload with constant inputs: %s", fsift_last_error());
-        if ((st = nn_model_from_graph(g, &bm)) || (st = fsift_session_new(bm, 1, &bs))) {
-            fsift_model_free(bm);
-            return set_result(r, R_FAIL, "reload with constant inputs: %s", fsift_last_error());
-        }
-        k = run_once(bs, in->t, keep, want, r);
-        fsift_session_free(bs);
-        fsift_model_free(bm);
-        if (k != R_SKIP || !strstr(r->reason, "known at plan time")) break;
-    }
-    if (k == R_PASS) *bound = 1;
-    return k;
-}
-
-static int run_data_set(fsift_session *s, const fsift_model *m, const model_bytes *mb,
-                        const char *dir, result *r, int *bound) {
+static int run_data_set(fsift_session *s, const fsift_model *m,
+                        const char *dir, result *r) {
     tensors in = {0}, want = {0};
     int k = read_tensors(dir, "input", &in, r);
     if (k == R_PASS) k = read_tensors(dir, "output", &want, r);
@@ -331,8 +290,6 @@ static int run_data_set(fsift_session *s, const fsift_model *m, const model_byte
         }
     }
     k = run_once(s, in.t, in.n, &want, r);
-    if (k == R_SKIP && strstr(r->reason, "known at plan time"))
-        k = run_bound(mb, m, &in, &want, r, bound);
 done:
     tensors_free(&in);
     tensors_free(&want);
@@ -355,8 +312,7 @@ static int run_test(const char *dir, result *r) {
         if (st == FSIFT_E_UNSUPPORTED) return set_result(r, R_SKIP, "%s", fsift_last_error());
         return set_result(r, R_FAIL, "load: %s: %s", fsift_status_str(st), fsift_last_error());
     }
-    model_bytes mb = {buf, size, dir};
-    int k, bound = 0;
+    int k;
     if ((st = fsift_session_new(m, 1, &s))) {
         k = set_result(r, R_FAIL, "session: %s", fsift_last_error());
     } else {
@@ -365,7 +321,7 @@ static int run_test(const char *dir, result *r) {
         k = n ? R_PASS : set_result(r, R_FAIL, "no test_data_set_* folders");
         for (int i = 0; i < n && k == R_PASS; i++) {
             snprintf(path, sizeof path, "%s/%s", dir, sets[i]);
-            k = run_data_set(s, m, &mb, path, r, &bound);
+            k = run_data_set(s, m, path, r);
             if (k == R_FAIL) {
                 char tmp[sizeof r->reason + 300];
                 snprintf(tmp, sizeof tmp, "%s: %s", sets[i], r->reason);
@@ -377,7 +333,6 @@ static int run_test(const char *dir, result *r) {
         }
         free_list(sets, n);
     }
-    if (k == R_PASS && bound) set_result(r, R_PASS, "bound");
     fsift_session_free(s);
     fsift_model_free(m);
     free(buf);
@@ -537,7 +492,7 @@ int main(int argc, char **argv) {
     int n_x;
     xfail *xf = load_xfail(&n_x);
     hist *h = calloc((size_t)n + 1, sizeof *h);
-    int n_h = 0, ran = 0, passed = 0, failed = 0, skipped = 0, xfailed = 0, xpassed = 0, bound = 0;
+    int n_h = 0, ran = 0, passed = 0, failed = 0, skipped = 0, xfailed = 0, xpassed = 0;
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (int i = 0; i < n; i++) {
         if (filter && !strstr(names[i], filter)) continue;
@@ -553,13 +508,11 @@ int main(int argc, char **argv) {
         ran++;
         if (k == R_PASS) {
             passed++;
-            if (!strcmp(r.reason, "bound")) bound++;
             if (x) {
                 xpassed++;
                 printf("%-64s XPASS (listed in onnx_node_expected_fail.txt: remove it)\n", names[i]);
             } else {
-                printf("%-64s PASS%s\n", names[i],
-                       strcmp(r.reason, "bound") ? "" : " (with plan-time inputs as constants)");
+                printf("%-64s PASS\n", names[i]);
             }
         } else if (k == R_SKIP) {
             skipped++;
@@ -582,7 +535,6 @@ int main(int argc, char **argv) {
         }
     }
     printf("\nran %d, passed %d, failed %d, skipped %d", ran, passed, failed, skipped);
-    if (bound) printf(" (%d of the passes with plan-time inputs as constants)", bound);
     if (xfailed || xpassed) printf(" (expected failures: %d, unexpected passes: %d)", xfailed, xpassed);
     printf("\n");
     if (n_h) {

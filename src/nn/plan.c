@@ -67,8 +67,22 @@ int nn_plan_matches(const nn_plan *p, const nn_graph *g, const fsift_tensor *in,
         if (in[i].rank != p->in_rank[i]) return 0;
         for (int d = 0; d < in[i].rank; d++)
             if (in[i].dims[d] != p->in_dims[i][d]) return 0;
+        if ((p->value_mask >> i) & 1)
+            if (!in[i].data || memcmp(in[i].data, p->in_vals[i], p->in_val_bytes[i])) return 0;
     }
     return 1;
+}
+
+uint64_t nn_plan_value_candidates(const nn_graph *g, const fsift_tensor *in, int n) {
+    uint64_t mask = 0;
+    for (int i = 0; i < n && i < 64 && i < g->n_inputs; i++) {
+        int dt = in[i].dtype;
+        int64_t numel = nn_numel(in[i].rank, in[i].dims);
+        int small_int = (dt == FSIFT_DTYPE_INT64 || dt == FSIFT_DTYPE_INT32) && numel <= 1024;
+        int small_float = dt == FSIFT_DTYPE_FLOAT32 && numel <= 16; /* Resize scales, Range */
+        if (in[i].data && numel >= 0 && (small_int || small_float)) mask |= (uint64_t)1 << i;
+    }
+    return mask;
 }
 
 static size_t tensor_bytes(const nn_tensor *t, int *ok) {
@@ -108,7 +122,7 @@ static int cmp_offset(const void *a, const void *b) {
     return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-fsift_status nn_plan_build(fsift_session *s, const fsift_tensor *inputs, int n_inputs) {
+fsift_status nn_plan_build(fsift_session *s, const fsift_tensor *inputs, int n_inputs, uint64_t value_mask) {
     const nn_graph *g = s->model->g;
     nn_plan *p = &s->plan;
     nn_plan_free(p);
@@ -166,7 +180,19 @@ fsift_status nn_plan_build(fsift_session *s, const fsift_tensor *inputs, int n_i
         memcpy(vt->dims, t->dims, sizeof t->dims);
         p->in_rank[i] = t->rank;
         memcpy(p->in_dims[i], t->dims, sizeof t->dims);
+        if ((value_mask >> i) & 1) {
+            int ok;
+            size_t nb = tensor_bytes(t, &ok);
+            void *copy = ok && t->data ? plan_alloc(p, nb) : NULL;
+            if (!copy) { st = fsift_error(FSIFT_E_NOMEM, "plan: out of memory"); goto fail; }
+            memcpy(copy, t->data, nb);
+            p->in_vals[i] = copy;
+            p->in_val_bytes[i] = nb;
+            vt->data = copy;
+            p->known[g->inputs[i]] = 1;
+        }
     }
+    p->value_mask = value_mask;
 
     /* 2. infer + fold */
     const fsift_cpu *cpu = fsift_cpu_get();

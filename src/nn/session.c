@@ -2,7 +2,9 @@
  * session.c — the public session API: create, plan, run, read outputs.
  *
  * Run: if the input shapes differ from the current plan's, re-plan (the model's weights and
- * packed state are untouched). Inputs are used in place (borrowed, read-only). Nodes folded
+ * packed state are untouched). A graph whose ops need an input's values at plan time (a
+ * Reshape fed its shape as a graph input) is planned by those values and re-planned when
+ * they change. Inputs are used in place (borrowed, read-only). Nodes folded
  * at plan time are skipped; every other node runs its kernel with the session's pool.
  */
 #include <stdlib.h>
@@ -36,11 +38,27 @@ void fsift_session_free(fsift_session *s) {
 fsift_status fsift_session_plan(fsift_session *s, const fsift_tensor *inputs, int n_inputs) {
     if (!s || (n_inputs && !inputs)) return fsift_error(FSIFT_E_INVALID_ARG, "session_plan: bad arguments");
     if (nn_plan_matches(&s->plan, s->model->g, inputs, n_inputs)) return FSIFT_OK;
-    return nn_plan_build(s, inputs, n_inputs);
+    return nn_plan_build(s, inputs, n_inputs, 0);
+}
+
+/* Plans for a run: by shape, or — when an op needs an input's values at plan time, which
+ * shows as FSIFT_E_UNSUPPORTED — by the values of the small integer inputs. The session
+ * remembers that, so later runs plan by value straight away. */
+static fsift_status plan_for_run(fsift_session *s, const fsift_tensor *inputs, int n_inputs) {
+    const nn_graph *g = s->model->g;
+    if (nn_plan_matches(&s->plan, g, inputs, n_inputs)) return FSIFT_OK;
+    uint64_t cand = nn_plan_value_candidates(g, inputs, n_inputs);
+    fsift_status st = nn_plan_build(s, inputs, n_inputs, s->value_mask & cand);
+    if (st == FSIFT_E_UNSUPPORTED && (cand & ~s->value_mask)) {
+        s->value_mask |= cand;
+        st = nn_plan_build(s, inputs, n_inputs, cand);
+    }
+    return st;
 }
 
 fsift_status fsift_session_run(fsift_session *s, const fsift_tensor *inputs, int n_inputs) {
-    fsift_status st = fsift_session_plan(s, inputs, n_inputs);
+    if (!s || (n_inputs && !inputs)) return fsift_error(FSIFT_E_INVALID_ARG, "session_run: bad arguments");
+    fsift_status st = plan_for_run(s, inputs, n_inputs);
     if (st) return st;
     const nn_graph *g = s->model->g;
     nn_plan *p = &s->plan;
