@@ -52,6 +52,14 @@ fsift_status nn_pad_run(nn_kctx *k);
  * may alias it) makes the cache line bounce between cores; a 2-thread run was measured 3x
  * slower than 1 thread that way. */
 
+/* nn_softmax_avx2.c (call only when k->cpu->avx2_fma): max of beta * x; y = exp(beta * x - m)
+ * (stored if store) returning the sum; column form: y[j] = exp(beta * x[j] - m[j]),
+ * sum[j] += y[j]. */
+float nn_max_scaled_avx2(const float *x, int64_t n, float beta);
+float nn_exp_row_avx2(float *y, const float *x, int64_t n, float beta, float m, int store);
+void nn_exp_cols_avx2(float *y, const float *x, int64_t n, float beta, const float *m,
+                      float *sum, int store);
+
 /* The op's input i, or NULL when absent (index past n_in or an empty optional input). */
 static inline nn_tensor *nn_in_opt(const nn_kctx *k, int i) {
     return i < k->n_in ? k->in[i] : NULL;

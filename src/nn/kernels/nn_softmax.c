@@ -8,6 +8,8 @@
  * n the normalised length. Contiguous rows (inner == 1, the usual [T, D] case) run one row per
  * work item: max, sum of exp(v - max), then scale (or subtract log(sum)). A strided axis runs
  * one (outer, block of 64 columns) per item with per-column max and sum kept on the stack.
+ * With AVX2+FMA the exponentials come from nn_softmax_avx2.c (a polynomial, ~2e-7 relative
+ * error); otherwise from expf.
  *
  * Threading: items are split across k->pool with nn_parallel; state is read-only.
  */
@@ -55,7 +57,17 @@ typedef struct sm_job {
     const float *x;
     float *y;
     int64_t nblk;
+    int avx2; /* use nn_softmax_avx2.c */
 } sm_job;
+
+/* y = (beta * x - m) - ls: m subtracted first, as m + ls would round away small outputs */
+static void sm_log_out(float *restrict y, const float *restrict x, int64_t n, float beta,
+                       float m, float ls) {
+    int64_t i = 0;
+    for (; i + NN_VB <= n; i += NN_VB)
+        for (int j = 0; j < NN_VB; j++) y[i + j] = (beta * x[i + j] - m) - ls;
+    for (; i < n; i++) y[i] = (beta * x[i] - m) - ls;
+}
 
 static void sm_rows(void *arg, int64_t b, int64_t e) {
     const sm_job jb_ = *(const sm_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
@@ -65,28 +77,27 @@ static void sm_rows(void *arg, int64_t b, int64_t e) {
     for (int64_t r = b; r < e; r++) {
         const float *restrict x = jb->x + r * n;
         float *restrict y = jb->y + r * n;
-        float m = -INFINITY;
-        if (beta == 1.f) {
-            m = nn_max_f32(x, n, -INFINITY);
+        float m = -INFINITY, sum = 0.f;
+        if (jb->avx2 && n >= 16) { /* short rows: the scalar loop has less overhead */
+            m = nn_max_scaled_avx2(x, n, beta);
+            sum = nn_exp_row_avx2(y, x, n, beta, m, !st->log);
         } else {
-            for (int64_t i = 0; i < n; i++) {
-                float v = beta * x[i];
-                m = v > m ? v : m;
+            if (beta == 1.f) {
+                m = nn_max_f32(x, n, -INFINITY);
+            } else {
+                for (int64_t i = 0; i < n; i++) {
+                    float v = beta * x[i];
+                    m = v > m ? v : m;
+                }
             }
-        }
-        float sum = 0.f;
-        if (st->log) {
-            for (int64_t i = 0; i < n; i++) sum += expf(beta * x[i] - m);
-            const float ls = logf(sum); /* subtract m first: m + ls would round */
-            for (int64_t i = 0; i < n; i++) y[i] = (beta * x[i] - m) - ls;
-        } else {
             for (int64_t i = 0; i < n; i++) {
                 float v = expf(beta * x[i] - m);
-                y[i] = v;
+                if (!st->log) y[i] = v;
                 sum += v;
             }
-            nn_vscale_f32(y, 1.f / sum, n);
         }
+        if (st->log) sm_log_out(y, x, n, beta, m, logf(sum));
+        else nn_vscale_f32(y, 1.f / sum, n);
     }
 }
 
@@ -112,12 +123,17 @@ static void sm_cols(void *arg, int64_t b, int64_t e) {
                 float v = beta * x[i * inner + j];
                 m[j] = v > m[j] ? v : m[j];
             }
-        for (int64_t i = 0; i < n; i++)
+        for (int64_t i = 0; i < n; i++) {
+            if (jb->avx2 && w >= 8) {
+                nn_exp_cols_avx2(y + i * inner, x + i * inner, w, beta, m, sum, !st->log);
+                continue;
+            }
             for (int64_t j = 0; j < w; j++) {
                 float v = expf(beta * x[i * inner + j] - m[j]);
                 if (!st->log) y[i * inner + j] = v;
                 sum[j] += v;
             }
+        }
         if (st->log) {
             for (int64_t j = 0; j < w; j++) sum[j] = logf(sum[j]);
             for (int64_t i = 0; i < n; i++)
@@ -133,7 +149,8 @@ static void sm_cols(void *arg, int64_t b, int64_t e) {
 
 fsift_status nn_softmax_run(nn_kctx *k) {
     const sm_state *st = k->state;
-    sm_job jb = {st, k->in[0]->data, k->out[0]->data, (st->inner + SM_BLOCK - 1) / SM_BLOCK};
+    sm_job jb = {st, k->in[0]->data, k->out[0]->data, (st->inner + SM_BLOCK - 1) / SM_BLOCK,
+                 k->cpu && k->cpu->avx2_fma};
     if (st->inner == 1)
         nn_parallel(k, st->outer, 1 + 8192 / (st->n + 1), sm_rows, &jb);
     else
