@@ -178,7 +178,11 @@ static int scratch_threads_ok(size_t per, int nth, size_t *total) {
 
 /* ---- Conv ------------------------------------------------------------------------------ */
 
-enum { ALGO_REF = 0, ALGO_DW = 1, ALGO_GEMM = 2, ALGO_DIRECT = 3 };
+enum { ALGO_REF = 0, ALGO_DW = 1, ALGO_GEMM = 2, ALGO_DIRECT = 3, ALGO_IND = 4 };
+
+#define IND_MAX_TAPS 64       /* NHWC indirect tiles: kh*kw at most this */
+#define IND_MAX_C 4096        /* ... and at most this many channels per group */
+static const float zero_row[IND_MAX_C]; /* what padding taps point at */
 
 typedef struct conv_state {
     nn_conv_params p;
@@ -432,6 +436,10 @@ static fsift_status conv_infer(nn_kctx *k) {
         s->wpk = wpack_get(k, s->isa, WK_GEMM_B, p.group, mg, K, w, 1, K, NULL, &s->wpk_gstride);
     else
         s->wpk = wpack_get(k, s->isa, WK_GEMM_A, p.group, mg, K, w, K, 1, NULL, &s->wpk_gstride);
+    if (p.nhwc && s->wpk && s->kern->ukr_ind && p.kh * p.kw <= IND_MAX_TAPS && cg <= IND_MAX_C) {
+        s->algo = ALGO_IND;
+        return FSIFT_OK;
+    }
     s->dp = p;
     if (s->direct) {
         s->dp.W = s->dp.OW = p.H * p.W;
@@ -442,9 +450,11 @@ static fsift_status conv_infer(nn_kctx *k) {
         /* direct tiles cover whole output rows in steps of conv_nr pixels: worth it unless
          * the last tile of each row wastes too much (the packed GEMM's im2col copy costs
          * about 1/(2*M/g) of the arithmetic, so small M tolerates more waste) */
-        const int64_t nr = s->kern->conv_nr;
+        const int64_t nr = s->kern->conv_nr, tail = s->dp.OW % nr;
         s->row_tiles = (s->dp.OW + nr - 1) / nr;
-        double eff = (double)s->dp.OW / (double)(s->row_tiles * nr);
+        /* columns computed per row: full tiles, and a tail of <= nr/2 pixels as a half tile */
+        int64_t cols = (s->dp.OW / nr) * nr + (tail == 0 ? 0 : tail <= nr / 2 ? nr / 2 : nr);
+        double eff = (double)s->dp.OW / (double)cols;
         if (eff >= 0.74 || (eff >= 0.5 && mg <= 32)) {
             s->algo = ALGO_DIRECT;
             return FSIFT_OK;
@@ -555,6 +565,52 @@ static void direct_range(void *arg, int64_t begin, int64_t end) {
     }
 }
 
+/* NHWC through indirect tiles: work items are (group, tile of MR output pixels). */
+static int64_t ind_grain(const conv_state *s) {
+    const nn_conv_params *p = &s->p;
+    double flops = 2.0 * (double)(p->M / p->group) * (double)(p->C / p->group) * (double)(p->kh * p->kw) *
+                   (double)s->kern->mr;
+    return flops >= 65536 ? 1 : (int64_t)(65536 / (flops > 1 ? flops : 1));
+}
+
+static void ind_range(void *arg, int64_t begin, int64_t end) {
+    const direct_job *j = arg;
+    const conv_state *s = j->s;
+    const nn_conv_params *p = &s->p;
+    const nn_gemm_kernel *kern = s->kern;
+    const int MR = kern->mr, NR = kern->nr;
+    const int64_t cg = p->C / p->group, mg = p->M / p->group, taps = p->kh * p->kw, K = taps * cg;
+    const int64_t opix = p->OH * p->OW, rows = p->N * opix, tiles = (rows + MR - 1) / MR;
+    const float *ind[IND_MAX_TAPS * NN_GEMM_MAX_MR];
+    nn_ukr_epi e;
+    e.alpha = 1.f;
+    e.load_c = 0;
+    e.brow = NULL;
+    nn_act_bounds(p->act, &e.lo, &e.hi);
+    for (int64_t t = begin; t < end; t++) {
+        const int64_t g = t / tiles, i0 = (t % tiles) * MR;
+        const int mr = (int)(rows - i0 < MR ? rows - i0 : MR);
+        for (int i = 0; i < mr; i++) {
+            const int64_t pix = i0 + i, n = pix / opix, oy = (pix % opix) / p->OW, ox = pix % p->OW;
+            const float *xn = j->x + n * p->H * p->W * p->C + g * cg;
+            for (int64_t ky = 0; ky < p->kh; ky++) {
+                const int64_t iy = oy * p->sh - p->pt + ky * p->dh;
+                for (int64_t kx = 0; kx < p->kw; kx++) {
+                    const int64_t ix = ox * p->sw - p->pl + kx * p->dw;
+                    const int ok = iy >= 0 && iy < p->H && ix >= 0 && ix < p->W;
+                    ind[(ky * p->kw + kx) * MR + i] = ok ? xn + (iy * p->W + ix) * p->C : zero_row;
+                }
+            }
+        }
+        const float *wg = s->wpk + (size_t)g * s->wpk_gstride;
+        for (int64_t j0 = 0; j0 < mg; j0 += NR) {
+            const int nr = (int)(mg - j0 < NR ? mg - j0 : NR);
+            e.bcol = j->b ? j->b + g * mg + j0 : NULL;
+            kern->ukr_ind(taps, cg, ind, wg + (j0 / NR) * K * NR, j->y + i0 * p->M + g * mg + j0, p->M, mr, nr, &e);
+        }
+    }
+}
+
 static fsift_status conv_run(nn_kctx *k) {
     const conv_state *s = k->state;
     const nn_conv_params *p = &s->p;
@@ -585,6 +641,13 @@ static fsift_status conv_run(nn_kctx *k) {
             int64_t work = opix * taps;
             nn_parallel(k, p->N * p->M, work > 65536 ? 1 : 65536 / (work ? work : 1), dw_range, &j);
         }
+        if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
+        return FSIFT_OK;
+    }
+    if (s->algo == ALGO_IND) {
+        direct_job j = {s, x, b, y};
+        int64_t rows = p->N * opix, tiles = (rows + s->kern->mr - 1) / s->kern->mr;
+        nn_parallel(k, p->group * tiles, ind_grain(s), ind_range, &j);
         if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
         return FSIFT_OK;
     }

@@ -79,12 +79,22 @@ typedef struct nn_convk_args {
 } nn_convk_args;
 typedef void (*nn_convk_fn)(const nn_convk_args *a);
 
+/* Indirect GEMM tile (NHWC convolution without an im2col copy): A element (i, t*C + c) is
+ * a_rows[t*MR + i][c] — for each of `taps` taps, one pointer per tile row (only the first mr
+ * are read), each to C contiguous floats (a pixel's channels, or zeros for padding). B is a
+ * packed panel (K = taps*C, NR floats per k); C element (i, j) at c[i*rs + j]. */
+typedef void (*nn_ukr_ind_fn)(int64_t taps, int64_t C, const float *const *a_rows, const float *pb,
+                              float *c, int64_t rs, int mr, int nr, const nn_ukr_epi *e);
+
+#define NN_GEMM_MAX_MR 14 /* largest MR of any kernel */
+
 typedef struct nn_gemm_kernel {
     nn_isa isa;
     int mr, nr;
     nn_ukr_fn ukr;
     nn_convk_fn convk;  /* direct convolution tile, mr × conv_nr */
     int conv_nr;
+    nn_ukr_ind_fn ukr_ind;
 } nn_gemm_kernel;
 
 /* The micro-kernel of a SIMD level, or NULL for NN_ISA_REF (or one not compiled in). */

@@ -153,7 +153,7 @@ static inline __m256 even8(__m256 a, __m256 b) {
 /* Direct convolution tile (see gemm.h and gemm_avx512.c); `edge` selects masked loads for
  * tiles that touch the left or right border. */
 static inline __attribute__((always_inline)) void convk_body(const int mr, const int edge,
-                                                             const nn_convk_args *a) {
+                                                             const int half, const nn_convk_args *a) {
     __m256 x[MR], y[MR];
 #pragma GCC unroll 6
     for (int i = 0; i < MR; i++)
@@ -184,18 +184,20 @@ static inline __attribute__((always_inline)) void convk_body(const int mr, const
                 if (sw == 1) {
                     if (edge) {
                         b0 = _mm256_maskload_ps(p, mk[kx][0]);
-                        b1 = _mm256_maskload_ps(p + 8, mk[kx][1]);
+                        b1 = half ? b0 : _mm256_maskload_ps(p + 8, mk[kx][1]);
                     } else {
                         b0 = _mm256_loadu_ps(p);
-                        b1 = _mm256_loadu_ps(p + 8);
+                        b1 = half ? b0 : _mm256_loadu_ps(p + 8);
                     }
                 } else {
-                    __m256 q0, q1, q2, q3;
+                    __m256 q0, q1, q2 = _mm256_setzero_ps(), q3 = _mm256_setzero_ps();
                     if (edge) {
                         q0 = _mm256_maskload_ps(p, mk[kx][0]);
                         q1 = _mm256_maskload_ps(p + 8, mk[kx][1]);
-                        q2 = _mm256_maskload_ps(p + 16, mk[kx][2]);
-                        q3 = _mm256_maskload_ps(p + 24, mk[kx][3]);
+                        if (!half) {
+                            q2 = _mm256_maskload_ps(p + 16, mk[kx][2]);
+                            q3 = _mm256_maskload_ps(p + 24, mk[kx][3]);
+                        }
                     } else {
                         q0 = _mm256_loadu_ps(p);
                         q1 = _mm256_loadu_ps(p + 8);
@@ -203,20 +205,51 @@ static inline __attribute__((always_inline)) void convk_body(const int mr, const
                         q3 = _mm256_loadu_ps(p + 24);
                     }
                     b0 = even8(q0, q1);
-                    b1 = even8(q2, q3);
+                    b1 = half ? b0 : even8(q2, q3);
                 }
 #pragma GCC unroll 6
                 for (int i = 0; i < MR; i++)
                     if (i < mr) {
                         __m256 av = _mm256_broadcast_ss(pa + i);
                         x[i] = _mm256_fmadd_ps(av, b0, x[i]);
-                        y[i] = _mm256_fmadd_ps(av, b1, y[i]);
+                        if (!half) y[i] = _mm256_fmadd_ps(av, b1, y[i]);
                     }
                 pa += MR;
             }
         }
     }
     store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e);
+}
+
+/* Indirect GEMM tile (see gemm.h): A values are broadcast straight from the pixels' rows. */
+static inline __attribute__((always_inline)) void
+ind_body(const int mr, int64_t taps, int64_t C, const float *const *a_rows, const float *pb, float *c,
+         int64_t rs, int nr, const nn_ukr_epi *e) {
+    __m256 x[MR], y[MR];
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; i++)
+        if (i < mr) {
+            x[i] = _mm256_setzero_ps();
+            y[i] = _mm256_setzero_ps();
+        }
+    for (int64_t t = 0; t < taps; t++) {
+        const float *r[MR];
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; i++)
+            if (i < mr) r[i] = a_rows[t * MR + i];
+        for (int64_t ch = 0; ch < C; ch++) {
+            __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + NR / 2);
+#pragma GCC unroll 6
+            for (int i = 0; i < MR; i++)
+                if (i < mr) {
+                    __m256 av = _mm256_broadcast_ss(r[i] + ch);
+                    x[i] = _mm256_fmadd_ps(av, b0, x[i]);
+                    y[i] = _mm256_fmadd_ps(av, b1, y[i]);
+                }
+            pb += NR;
+        }
+    }
+    store_tile(mr, x, y, c, rs, 1, nr, e);
 }
 
 #define UKR(n)                                                                               \
@@ -235,24 +268,42 @@ static void ukr_avx2(int64_t kc, const float *pa, const float *pb, float *c, int
     ukr_table[mr - 1](kc, pa, pb, c, rs, cs, nr, e);
 }
 
+#define IND(n)                                                                               \
+    static void ind_##n(int64_t taps, int64_t C, const float *const *a_rows, const float *pb, float *c, \
+                        int64_t rs, int nr, const nn_ukr_epi *e) {                            \
+        ind_body(n, taps, C, a_rows, pb, c, rs, nr, e);                                      \
+    }
+IND(1) IND(2) IND(3) IND(4) IND(5) IND(6)
+
+typedef void (*ind_n_fn)(int64_t, int64_t, const float *const *, const float *, float *, int64_t, int,
+                         const nn_ukr_epi *);
+static const ind_n_fn ind_table[MR] = {ind_1, ind_2, ind_3, ind_4, ind_5, ind_6};
+
+static void ukr_ind_avx2(int64_t taps, int64_t C, const float *const *a_rows, const float *pb, float *c,
+                       int64_t rs, int mr, int nr, const nn_ukr_epi *e) {
+    ind_table[mr - 1](taps, C, a_rows, pb, c, rs, nr, e);
+}
+
 #define CONVK(n)                                                                             \
-    static void convk_##n(const nn_convk_args *a) { convk_body(n, 0, a); }                  \
-    static void convk_edge_##n(const nn_convk_args *a) { convk_body(n, 1, a); }
+    static void convk_##n(const nn_convk_args *a) { convk_body(n, 0, 0, a); }               \
+    static void convk_edge_##n(const nn_convk_args *a) { convk_body(n, 1, 0, a); }          \
+    static void convk_half_##n(const nn_convk_args *a) { convk_body(n, 1, 1, a); }
 CONVK(1) CONVK(2) CONVK(3) CONVK(4) CONVK(5) CONVK(6)
 
-static const nn_convk_fn convk_table[2][MR] = {
+static const nn_convk_fn convk_table[3][MR] = {
     {convk_1, convk_2, convk_3, convk_4, convk_5, convk_6},
-    {convk_edge_1, convk_edge_2, convk_edge_3, convk_edge_4, convk_edge_5, convk_edge_6}};
+    {convk_edge_1, convk_edge_2, convk_edge_3, convk_edge_4, convk_edge_5, convk_edge_6},
+    {convk_half_1, convk_half_2, convk_half_3, convk_half_4, convk_half_5, convk_half_6}};
 
 static void convk_avx2(const nn_convk_args *a) {
     /* interior: every tap of all NR pixels inside the row */
     const int64_t span = (NR - 1) * a->sw + (a->kw - 1) * a->dw + 1 + (a->sw == 2 ? 1 : 0);
     const int edge = a->ix0 < 0 || a->ix0 + span > a->W;
-    convk_table[edge][a->mr - 1](a);
+    convk_table[a->nr <= 8 ? 2 : edge][a->mr - 1](a); /* row tails of <= 8 pixels: one vector */
 }
 
-const nn_gemm_kernel nn_gemm_kernel_avx2 = {NN_ISA_AVX2, MR, NR, ukr_avx2, convk_avx2, NR};
+const nn_gemm_kernel nn_gemm_kernel_avx2 = {NN_ISA_AVX2, MR, NR, ukr_avx2, convk_avx2, NR, ukr_ind_avx2};
 
 #else
-const nn_gemm_kernel nn_gemm_kernel_avx2 = {NN_ISA_AVX2, 6, 16, 0, 0, 16};
+const nn_gemm_kernel nn_gemm_kernel_avx2 = {NN_ISA_AVX2, 6, 16, 0, 0, 16, 0};
 #endif

@@ -134,7 +134,8 @@ static inline __mmask16 lane_range(int64_t lo, int64_t hi) {
 /* Direct convolution tile (see gemm.h): the k loop walks (c, ky, kx) and loads the 32 input
  * pixels of each tap straight from the image row, masked to the image. Stride 2 loads 64
  * consecutive floats and keeps the even ones. */
-static inline __attribute__((always_inline)) void convk_body(const int mr, const nn_convk_args *a) {
+static inline __attribute__((always_inline)) void convk_body(const int mr, const int half,
+                                                             const nn_convk_args *a) {
     __m512 x[MR], y[MR];
 #pragma GCC unroll 14
     for (int i = 0; i < MR; i++)
@@ -164,25 +165,60 @@ static inline __attribute__((always_inline)) void convk_body(const int mr, const
                 __m512 b0, b1;
                 if (sw == 1) {
                     b0 = _mm512_maskz_loadu_ps(mk[kx][0], p);
-                    b1 = _mm512_maskz_loadu_ps(mk[kx][1], p + 16);
+                    b1 = half ? b0 : _mm512_maskz_loadu_ps(mk[kx][1], p + 16);
                 } else {
                     __m512 q0 = _mm512_maskz_loadu_ps(mk[kx][0], p), q1 = _mm512_maskz_loadu_ps(mk[kx][1], p + 16);
-                    __m512 q2 = _mm512_maskz_loadu_ps(mk[kx][2], p + 32), q3 = _mm512_maskz_loadu_ps(mk[kx][3], p + 48);
                     b0 = _mm512_permutex2var_ps(q0, even, q1);
-                    b1 = _mm512_permutex2var_ps(q2, even, q3);
+                    if (half) {
+                        b1 = b0;
+                    } else {
+                        __m512 q2 = _mm512_maskz_loadu_ps(mk[kx][2], p + 32), q3 = _mm512_maskz_loadu_ps(mk[kx][3], p + 48);
+                        b1 = _mm512_permutex2var_ps(q2, even, q3);
+                    }
                 }
 #pragma GCC unroll 14
                 for (int i = 0; i < MR; i++)
                     if (i < mr) {
                         __m512 av = _mm512_set1_ps(pa[i]);
                         x[i] = _mm512_fmadd_ps(av, b0, x[i]);
-                        y[i] = _mm512_fmadd_ps(av, b1, y[i]);
+                        if (!half) y[i] = _mm512_fmadd_ps(av, b1, y[i]);
                     }
                 pa += MR;
             }
         }
     }
-    store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e);
+    store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e); /* y is ignored when nr <= 16 */
+}
+
+/* Indirect GEMM tile (see gemm.h): A values are broadcast straight from the pixels' rows. */
+static inline __attribute__((always_inline)) void
+ind_body(const int mr, int64_t taps, int64_t C, const float *const *a_rows, const float *pb, float *c,
+         int64_t rs, int nr, const nn_ukr_epi *e) {
+    __m512 x[MR], y[MR];
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++)
+        if (i < mr) {
+            x[i] = _mm512_setzero_ps();
+            y[i] = _mm512_setzero_ps();
+        }
+    for (int64_t t = 0; t < taps; t++) {
+        const float *r[MR];
+#pragma GCC unroll 14
+        for (int i = 0; i < MR; i++)
+            if (i < mr) r[i] = a_rows[t * MR + i];
+        for (int64_t ch = 0; ch < C; ch++) {
+            __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + NR / 2);
+#pragma GCC unroll 14
+            for (int i = 0; i < MR; i++)
+                if (i < mr) {
+                    __m512 av = _mm512_set1_ps(r[i][ch]);
+                    x[i] = _mm512_fmadd_ps(av, b0, x[i]);
+                    y[i] = _mm512_fmadd_ps(av, b1, y[i]);
+                }
+            pb += NR;
+        }
+    }
+    store_tile(mr, x, y, c, rs, 1, nr, e);
 }
 
 #define UKR(n)                                                                               \
@@ -203,19 +239,40 @@ static void ukr_avx512(int64_t kc, const float *pa, const float *pb, float *c, i
     ukr_table[mr - 1](kc, pa, pb, c, rs, cs, nr, e);
 }
 
+#define IND(n)                                                                               \
+    static void ind_##n(int64_t taps, int64_t C, const float *const *a_rows, const float *pb, float *c, \
+                        int64_t rs, int nr, const nn_ukr_epi *e) {                            \
+        ind_body(n, taps, C, a_rows, pb, c, rs, nr, e);                                      \
+    }
+IND(1) IND(2) IND(3) IND(4) IND(5) IND(6) IND(7) IND(8) IND(9) IND(10) IND(11) IND(12) IND(13) IND(14)
+
+typedef void (*ind_n_fn)(int64_t, int64_t, const float *const *, const float *, float *, int64_t, int,
+                         const nn_ukr_epi *);
+static const ind_n_fn ind_table[MR] = {ind_1, ind_2, ind_3, ind_4, ind_5, ind_6, ind_7, ind_8, ind_9, ind_10, ind_11, ind_12, ind_13, ind_14};
+
+static void ukr_ind_avx512(int64_t taps, int64_t C, const float *const *a_rows, const float *pb, float *c,
+                       int64_t rs, int mr, int nr, const nn_ukr_epi *e) {
+    ind_table[mr - 1](taps, C, a_rows, pb, c, rs, nr, e);
+}
+
 #define CONVK(n)                                                                             \
-    static void convk_##n(const nn_convk_args *a) { convk_body(n, a); }
+    static void convk_##n(const nn_convk_args *a) { convk_body(n, 0, a); }                  \
+    static void convk_half_##n(const nn_convk_args *a) { convk_body(n, 1, a); }
 CONVK(1) CONVK(2) CONVK(3) CONVK(4) CONVK(5) CONVK(6) CONVK(7) CONVK(8) CONVK(9) CONVK(10)
 CONVK(11) CONVK(12) CONVK(13) CONVK(14)
 
-static const nn_convk_fn convk_table[MR] = {convk_1, convk_2,  convk_3,  convk_4,  convk_5,
-                                            convk_6, convk_7,  convk_8,  convk_9,  convk_10,
-                                            convk_11, convk_12, convk_13, convk_14};
+static const nn_convk_fn convk_table[2][MR] = {
+    {convk_1, convk_2, convk_3, convk_4, convk_5, convk_6, convk_7, convk_8, convk_9, convk_10,
+     convk_11, convk_12, convk_13, convk_14},
+    {convk_half_1, convk_half_2, convk_half_3, convk_half_4, convk_half_5, convk_half_6,
+     convk_half_7, convk_half_8, convk_half_9, convk_half_10, convk_half_11, convk_half_12,
+     convk_half_13, convk_half_14}};
 
-static void convk_avx512(const nn_convk_args *a) { convk_table[a->mr - 1](a); }
+/* Tiles of at most 16 pixels (row tails) compute one vector per row. */
+static void convk_avx512(const nn_convk_args *a) { convk_table[a->nr <= 16][a->mr - 1](a); }
 
-const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, MR, NR, ukr_avx512, convk_avx512, NR};
+const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, MR, NR, ukr_avx512, convk_avx512, NR, ukr_ind_avx512};
 
 #else
-const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, 14, 32, 0, 0, 32};
+const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, 14, 32, 0, 0, 32, 0};
 #endif
