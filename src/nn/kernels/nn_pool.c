@@ -317,6 +317,13 @@ static void pool_row(const pool_state *st, float *restrict y, const float *restr
     }
     const int64_t lo = st->full_lo, hi = st->full_hi, s = st->s2, c0 = -st->pb2;
     if (hi <= lo) return;
+    if (d == 1 && s == 1) { /* stride 1: K shifted whole-row passes, vectorised */
+        for (int64_t j = 0; j < st->k2; j++) {
+            if (is_max) nn_vmax_f32(y + lo, r + lo + c0 + j, hi - lo);
+            else nn_vadd_f32(y + lo, r + lo + c0 + j, hi - lo);
+        }
+        return;
+    }
     if (d == 1 && st->k2 == 2 && s == 2) pool_row_core(y, r, lo, hi, 2, c0, 2, 1, is_max);
     else if (d == 1 && st->k2 == 3 && s == 2) pool_row_core(y, r, lo, hi, 2, c0, 3, 1, is_max);
     else if (d == 1 && st->k2 == 3 && s == 1) pool_row_core(y, r, lo, hi, 1, c0, 3, 1, is_max);
@@ -346,10 +353,18 @@ static void pool_rows_f32(void *arg, int64_t b, int64_t e) {
                                  x + ((s0 + t0 * st->d[0]) * in1 + s1 + t1 * st->d[1]) * in2,
                                  is_max);
                 if (!is_max) {
+                    /* interior: one divisor, applied as a reciprocal; borders divide */
                     const int64_t dv01 = st->div[0][o0] * st->div[1][o1];
+                    const int64_t lo = st->full_lo, hi = st->full_hi;
                     for (int64_t o = 0; o < out2; o++) {
+                        if (o == lo && hi > lo) o = hi;
+                        if (o >= out2) break;
                         int64_t dv = dv01 * st->div[2][o];
                         y[o] = dv > 0 ? y[o] / (float)dv : 0.f;
+                    }
+                    if (hi > lo) {
+                        int64_t dv = dv01 * st->div[2][lo];
+                        nn_vscale_f32(y + lo, dv > 0 ? 1.f / (float)dv : 0.f, hi - lo);
                     }
                 }
                 if (st->act) nn_act_apply(y, out2, st->act);
