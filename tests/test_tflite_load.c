@@ -568,6 +568,8 @@ static void test_mangled_pnet(void) {
     free(data);
 }
 
+static void expect_error(const m_spec *m, fsift_status want, const char *needle, const char *what);
+
 /* ---- small models ----------------------------------------------------------------------------------- */
 
 /* input x [1,4,4,2] → CONV_2D (w [3,1,1,2], b [3], VALID, stride 1, RELU) → y; opts as given. */
@@ -701,6 +703,56 @@ static void test_depthwise(void) {
     /* the original [1,2,2,4] filter is not kept as well */
     CHECK(nn_graph_find(g, "dw") < 0);
     nn_graph_free(g);
+}
+
+/* Depthwise filter behind a float16 DEQUANTIZE: re-laid in place (one constant), and a
+ * filter whose data disagrees with its declared shape is refused. */
+static void test_depthwise_dequantized(void) {
+    for (int bad = 0; bad < 2; bad++) {
+        m_spec m;
+        spec_init(&m);
+        static uint16_t h[16];
+        for (int i = 0; i < 16; i++) h[i] = fsift_f32_to_f16((float)i);
+        int32_t xs[4] = {1, 3, 3, 4}, hs[4] = {1, 2, 2, 4}, big[4] = {1, 3, 3, 4}, ys[4] = {1, 3, 3, 4};
+        int x = add_tensor(&m, "x", TT_F32, 4, xs, NULL, 0);
+        int th = add_tensor(&m, "dw_f16", TT_F16, 4, hs, h, sizeof h);
+        int tw = add_tensor(&m, "dw_f32", TT_F32, 4, bad ? big : hs, NULL, 0);
+        int y = add_tensor(&m, "y", TT_F32, 4, ys, NULL, 0);
+        int oc_dq = add_oc(&m, 6), oc_dw = add_oc(&m, 4);
+        int32_t i1[1] = {th}, o1[1] = {tw}, i2[2] = {x, tw}, o2[1] = {y};
+        add_op(&m, oc_dq, 1, i1, 1, o1);
+        op_spec *o = add_op(&m, oc_dw, 2, i2, 1, o2);
+        o->opt_type = 2;
+        op_opt(o, 1, 4, 1);
+        op_opt(o, 2, 4, 1);
+        op_opt(o, 3, 4, 1);
+        m.in[m.n_in++] = x;
+        m.out[m.n_out++] = y;
+        if (bad) {
+            expect_error(&m, FSIFT_E_FORMAT, "declared shape", "filter shape mismatch");
+            continue;
+        }
+        fsift_status st;
+        nn_graph *g = build_graph(&m, &st);
+        CHECK_OK(st);
+        if (!g) continue;
+        const nn_node *n = find_op(g, "Conv", 0);
+        CHECK(n && nn_attr_int(n, "group", 1) == 4);
+        int nconst = 0;
+        for (int v = 0; v < g->n_vals; v++) nconst += g->vals[v].kind == NN_VAL_CONST;
+        CHECK(nconst == 1);
+        if (n) {
+            const nn_value *wv = &g->vals[n->in[1]];
+            int64_t wd[4] = {4, 2, 2, 1};
+            CHECK(wv->dtype == FSIFT_DTYPE_FLOAT32 && ints_eq(wv->dims, 4, wd, 4));
+            const float *d = wv->data;
+            int ok = 1;
+            for (int oc2 = 0; oc2 < 4; oc2++)
+                for (int k = 0; k < 4; k++) ok &= d[oc2 * 4 + k] == (float)(k * 4 + oc2);
+            CHECK(ok);
+        }
+        nn_graph_free(g);
+    }
 }
 
 static void test_fully_connected(void) {
@@ -1138,6 +1190,7 @@ static void test_hostile_bytes(void) {
 int main(void) {
     RUN(test_conv);
     RUN(test_depthwise);
+    RUN(test_depthwise_dequantized);
     RUN(test_fully_connected);
     RUN(test_pad_mean_softmax);
     RUN(test_dequantize);

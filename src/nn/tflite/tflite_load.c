@@ -32,7 +32,7 @@
  * align_corners nearest rounds half away from zero = "round_prefer_ceil"; plain TF is ONNX
  * "asymmetric" (+ "floor" for nearest).
  *
- * Memory: the per-tensor table is 12 bytes per tensor (the count is limited, and a vector of
+ * Memory: the per-tensor table is 16 bytes per tensor (the count is limited, and a vector of
  * n tensors takes 4n bytes of the file); everything else goes into the graph's arena.
  * Threading: no shared state; loads may run concurrently.
  */
@@ -177,6 +177,7 @@ typedef struct tl_tensor {
     int32_t val;    /* graph value, -1 until created */
     int8_t dtype;   /* fsift dtype, 0 if the TensorType has none */
     uint8_t flags;  /* TF_* */
+    uint32_t uses;  /* operator inputs and graph outputs that name it */
 } tl_tensor;
 
 typedef struct tl_ctx {
@@ -740,13 +741,28 @@ static fsift_status op_depthwise(tl_ctx *c, opx *o) {
     fsift_status st;
     if (const_view(c, o->in[1], &v, &st)) {
         /* [1,kH,kW,CM] → [CM,kH,kW,1]: out[o][i][j] = in[i][j][o] */
+        if (v.rank != 4 || v.dims[0] != 1 || v.dims[1] != kh || v.dims[2] != kw || v.dims[3] != cm)
+            return op_err(c, FSIFT_E_FORMAT, "filter data does not have the filter's declared shape");
         size_t es = fsift_dtype_size(v.dtype);
-        TRY(nn_graph_add_const(c->g, NULL, v.dtype, 4, wdims, NULL, v.nbytes, &w));
-        uint8_t *dst = (uint8_t *)c->g->vals[w].data;
+        int t1 = o->in[1];
+        uint8_t *tmp = NULL;
         const uint8_t *src = v.data;
+        if (c->t[t1].val >= 0 && c->t[t1].uses == 1) {
+            /* a constant made at load (DEQUANTIZE) read only here: re-lay it in place */
+            w = c->t[t1].val;
+            tmp = (uint8_t *)malloc(v.nbytes ? v.nbytes : 1);
+            if (!tmp) return op_err(c, FSIFT_E_NOMEM, "out of memory");
+            memcpy(tmp, v.data, v.nbytes);
+            src = tmp;
+            memcpy(c->g->vals[w].dims, wdims, sizeof wdims);
+        } else {
+            TRY(nn_graph_add_const(c->g, NULL, v.dtype, 4, wdims, NULL, v.nbytes, &w));
+        }
+        uint8_t *dst = (uint8_t *)c->g->vals[w].data;
         for (int64_t oc = 0; oc < cm; oc++)
             for (int64_t k = 0; k < kh * kw; k++)
                 memcpy(dst + (size_t)(oc * kh * kw + k) * es, src + (size_t)(k * cm + oc) * es, es);
+        free(tmp);
     } else {
         if (st != FSIFT_OK) return st;
         int wsrc, node;
@@ -1583,6 +1599,24 @@ static fsift_status load(tl_ctx *c, const void *data, size_t size) {
         if (x.data) c->t[i].flags |= TF_CONST;
         if (x.quant) c->t[i].flags |= TF_QUANT;
     }
+
+    /* how often each tensor is read (lets a load-time constant be re-laid in place) */
+    for (uint32_t i = 0; i < ops.len; i++) {
+        fb_table op;
+        fb_vec iv;
+        if (!fb_vec_table(b, &ops, i, &op)) return fb_check(b);
+        fb_vec_field(b, &op, OP_INPUTS, 4, &iv);
+        for (uint32_t k = 0; k < iv.len; k++) {
+            int32_t ti = fb_vec_i32(b, &iv, k);
+            if (ti >= 0 && (uint32_t)ti < c->nt && c->t[ti].uses < UINT32_MAX) c->t[ti].uses++;
+        }
+        FB_OK(c);
+    }
+    for (uint32_t i = 0; i < sg_out.len; i++) {
+        int32_t ti = fb_vec_i32(b, &sg_out, i);
+        if (ti >= 0 && (uint32_t)ti < c->nt && c->t[ti].uses < UINT32_MAX) c->t[ti].uses++;
+    }
+    FB_OK(c);
 
     /* graph inputs */
     for (uint32_t i = 0; i < sg_in.len; i++) {
