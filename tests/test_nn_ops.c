@@ -889,6 +889,33 @@ static void test_resize_nhwc(void) {
     }
 }
 
+/* Separable: resizing both axes at once (one shrinking, one growing, so the passes run in
+ * the opposite order to the axes) equals resizing one axis after the other. */
+static void test_resize_mixed(void) {
+    enum { H = 6, W = 40, OH = 25, OW = 7 };
+    float x[H * W];
+    for (int i = 0; i < H * W; i++) x[i] = frand();
+    int64_t d[4] = {1, 1, H, W}, both[4] = {1, 1, OH, OW}, honly[4] = {1, 1, OH, W};
+    const char *modes[2] = {"linear", "cubic"};
+    for (int m = 0; m < 2; m++) {
+        tattr at[] = {A_STR("mode", modes[m]), {0}};
+        tin a[4] = {f32in(4, d, x), ABSENT, ABSENT, i64const(4, both)};
+        tin h1[4] = {f32in(4, d, x), ABSENT, ABSENT, i64const(4, honly)};
+        tout o = {0}, oh = {0}, ow = {0};
+        CHECK_OK(run_op("Resize", 13, 4, a, at, &o));
+        CHECK_OK(run_op("Resize", 13, 4, h1, at, &oh));
+        if (oh.n) {
+            int64_t dh[4] = {1, 1, OH, W};
+            tin w1[4] = {f32in(4, dh, oh.t[0].data), ABSENT, ABSENT, i64const(4, both)};
+            CHECK_OK(run_op("Resize", 13, 4, w1, at, &ow));
+        }
+        if (o.n && ow.n) check_f32(&o.t[0], ow.t[0].data, OH * OW, 1e-5f);
+        tout_free(&o);
+        tout_free(&oh);
+        tout_free(&ow);
+    }
+}
+
 static void test_resize_errors(void) {
     float x[4] = {1, 2, 3, 4};
     int64_t d[4] = {1, 1, 2, 2};
@@ -1023,6 +1050,7 @@ int main(void) {
     RUN(test_resize_nearest);
     RUN(test_resize_linear);
     RUN(test_resize_nhwc);
+    RUN(test_resize_mixed);
     RUN(test_resize_errors);
     RUN(test_pad_modes);
     RUN(test_threads_agree);

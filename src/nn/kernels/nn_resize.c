@@ -21,8 +21,9 @@
  * (1 for nearest, 2 linear, 4 cubic) and weights; index -1 marks a point outside the crop box
  * (the output is extrapolation_value). Nearest is one N-d gather (any dtype: it copies
  * elements). Linear and cubic run one separable 1-D pass per axis whose table is not the
- * identity, viewing the tensor as [outer, L, inner] -> [outer, L', inner]; intermediate
- * results go to scratch (two ping-pong buffers), the last pass writes the output.
+ * identity (shrinking axes first, so intermediates stay small), viewing the tensor as
+ * [outer, L, inner] -> [outer, L', inner]; intermediate results go to scratch (two ping-pong
+ * buffers), the last pass writes the output.
  *
  * Threading: rows of each pass are split across k->pool with nn_parallel; state is read-only.
  */
@@ -354,13 +355,27 @@ fsift_status nn_resize_infer(nn_kctx *k) {
     }
     if (mode == RS_NEAREST) return FSIFT_OK;
 
-    /* separable passes over non-identity axes; scratch holds the intermediates */
+    /* separable passes over non-identity axes, shrinking axes first (then growing ones by
+     * increasing ratio) so that no intermediate is larger than it must be; scratch holds the
+     * intermediates */
+    int order[NN_MAX_RANK], nord = 0;
+    for (int i = 0; i < rank; i++) {
+        if (st->ax[i].identity) continue;
+        int j = nord++;
+        /* insertion by out/in, compared as out_i * in_j < out_j * in_i (exact in double) */
+        while (j > 0 && (double)od[i] * (double)x->dims[order[j - 1]] <
+                            (double)od[order[j - 1]] * (double)x->dims[i]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
     int64_t cur[NN_MAX_RANK];
     for (int i = 0; i < rank; i++) cur[i] = x->dims[i];
     st->npass = 0;
     size_t maxbuf = 0;
-    for (int i = 0; i < rank; i++) {
-        if (st->ax[i].identity) continue;
+    for (int q = 0; q < nord; q++) {
+        const int i = order[q];
         memcpy(st->pass_in[st->npass], cur, sizeof cur);
         st->pass_axis[st->npass++] = i;
         cur[i] = od[i];
