@@ -11,9 +11,13 @@
  * its per-axis ranges and run needs no bounds checks. Spatial ranks below 3 are padded with
  * leading size-1 axes, so one 3-D loop nest serves 1-D, 2-D and 3-D pooling.
  *
- * NCHW runs one (n, c) plane per work item; NHWC runs one output pixel (all channels,
- * contiguous) per item. MaxPool also accepts int8/uint8 (opset 12) on NCHW and can write the
- * optional Indices output (flat input offsets, storage_order 0 or 1). The fused "activation"
+ * NCHW float runs one (n, c) plane per work item, one output row at a time: each input row
+ * under the window is folded into the output row, with the whole-window interior of the row
+ * done by constant-trip loops (stride 1: shifted vector passes) and only the border outputs
+ * going through the tables. Global pools reduce each plane with vector sums. NHWC runs one
+ * output pixel (all channels, contiguous vector ops) per item. MaxPool also accepts
+ * int8/uint8 (opset 12) on NCHW and can write the optional Indices output (flat input
+ * offsets, storage_order 0 or 1) through a plain per-output loop. The fused "activation"
  * extension is applied to float outputs.
  *
  * Threading: run splits planes or pixels across k->pool with nn_parallel; state is read-only.
