@@ -968,6 +968,16 @@ static void test_pad_modes(void) {
         check_f32(&o.t[0], w, 18, 0);
     }
     tout_free(&o);
+    /* wrap (opset 19) */
+    int64_t pw[4] = {0, 2, 0, 1};
+    tin iw[2] = {f32in(2, d, x), i64const(4, pw)};
+    tattr aw[] = {A_STR("mode", "wrap"), {0}};
+    CHECK_OK(run_op("Pad", 19, 2, iw, aw, &o));
+    if (o.n) {
+        float w[12] = {2, 3, 1, 2, 3, 1, 5, 6, 4, 5, 6, 4};
+        check_f32(&o.t[0], w, 12, 0);
+    }
+    tout_free(&o);
     /* negative pads crop; opset 10 attributes */
     int64_t crop[4] = {0, -1, 0, 1};
     tattr a10[] = {A_INTS("pads", crop), A_FLOAT("value", -1.f), {0}};
