@@ -49,8 +49,8 @@ fsift_status nn_pad_run(nn_kctx *k);
 /* Range functions (nn_parallel) start by copying their job struct into a local: the job
  * lives on the submitting thread's stack next to that thread's own hot variables, and a
  * worker that re-reads it inside its loops (the compiler must, whenever an output pointer
- * may alias it) makes the cache line bounce between cores; a 2-thread run was measured 3x
- * slower than 1 thread that way. */
+ * may alias it) makes the cache line bounce between cores (a 2-thread bilinear Resize took
+ * 0.82 ms against 0.91 ms on 1 thread that way; 0.37 ms with the copy). */
 
 /* nn_softmax_avx2.c (call only when k->cpu->avx2_fma): max of beta * x; y = exp(beta * x - m)
  * (stored if store) returning the sum; column form: y[j] = exp(beta * x[j] - m[j]),
