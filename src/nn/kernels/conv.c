@@ -64,7 +64,12 @@ static nn_isa kctx_isa(const nn_kctx *k) { return nn_isa_for(k->cpu); }
 
 /* Weights packed for one kernel: per group, `rows` GEMM rows (or columns) × K, or the
  * tap-major depthwise layout. */
-enum { WK_GEMM_A = 1, WK_GEMM_B = 2, WK_DW_NHWC = 3 };
+enum {
+    WK_GEMM_A = 1,  /* A panels of a dense operand */
+    WK_GEMM_B = 2,  /* B panels of a dense operand */
+    WK_DW_NHWC = 3, /* depthwise, tap-major */
+    WK_GEMM_BT = 4  /* B panels of NCHW conv weights with k = (tap, channel) (rs = taps) */
+};
 
 typedef struct wpack {
     nn_isa isa;
@@ -91,7 +96,7 @@ static size_t wpack_floats(const nn_gemm_kernel *kern, int kind, int64_t group, 
     if (kind == WK_DW_NHWC) {
         per = (size_t)rows * (size_t)K;
     } else {
-        per = nn_gemm_packed_floats(rows, K, kind == WK_GEMM_A ? kern->mr : kern->nr);
+        per = nn_gemm_packed_floats(rows, K, kind == WK_GEMM_A ? kern->mr : kern->nr); /* B, BT: nr */
         if (!per && rows && K) return 0;
         per = (per + 15) & ~(size_t)15;
     }
@@ -109,6 +114,19 @@ static void wpack_fill(const nn_gemm_kernel *kern, int kind, int64_t group, int6
                        const nn_conv_params *dwp, float *dst) {
     if (kind == WK_DW_NHWC) {
         nn_dw_pack_nhwc(dwp, w, dst);
+        return;
+    }
+    if (kind == WK_GEMM_BT) {
+        /* w [group*rows][C][taps] -> panels of NR output channels, k = t*C + c */
+        const int64_t taps = rs, C = K / taps, NR = kern->nr;
+        for (int64_t g = 0; g < group; g++) {
+            float *d = dst + (size_t)g * gstride;
+            for (int64_t j0 = 0; j0 < rows; j0 += NR)
+                for (int64_t t = 0; t < taps; t++)
+                    for (int64_t c = 0; c < C; c++, d += NR)
+                        for (int64_t j = 0; j < NR; j++)
+                            d[j] = j0 + j < rows ? w[(g * rows + j0 + j) * K + c * taps + t] : 0.f;
+        }
         return;
     }
     for (int64_t g = 0; g < group; g++) {
@@ -193,6 +211,8 @@ typedef struct conv_state {
     int64_t row_tiles;    /* ALGO_DIRECT: tiles of conv_nr pixels per output row */
     nn_conv_params dp;    /* ALGO_DIRECT: the geometry tiled (1×1 stride-1 unpadded
                              convolutions as one row of H*W pixels) */
+    int pad_copy;         /* ALGO_IND, NCHW: x is copied into a zero-padded Hp×Wp buffer */
+    int64_t Hp, Wp;       /* ALGO_IND, NCHW: the (padded) plane the taps index */
     const float *wpk;     /* packed weights or NULL */
     size_t wpk_gstride;
     size_t dw_scratch;    /* NHWC depthwise with run-time weights: floats to pack them */
@@ -342,6 +362,14 @@ static fsift_status conv_parse(const nn_kctx *k, nn_conv_params *p, int64_t *pad
     return FSIFT_OK;
 }
 
+/* NCHW convolutions with many channels run as indirect tiles (rows = output pixels, so
+ * small feature maps waste nothing) with weights packed tap-major (WK_GEMM_BT); the others
+ * as direct tiles / GEMM with WK_GEMM_A. Decided from the weight shape and strides alone,
+ * so that the pack hook (which does not know the input size) and infer agree. */
+static int nchw_use_ind(int64_t cg, int64_t mg, int64_t kh, int64_t kw, int unit_stride) {
+    return cg >= 128 && mg >= 64 && kh * kw <= IND_MAX_TAPS && !(kh == 1 && kw == 1 && unit_stride);
+}
+
 static int conv_is_dw(const nn_conv_params *p) {
     return p->group == p->C && p->C > 0 && p->M % p->C == 0 && p->W < ((int64_t)1 << 30) &&
            p->sw <= 4096 && (!p->nhwc || p->M == p->C);
@@ -377,7 +405,14 @@ static fsift_status conv_pack(nn_graph *g, nn_node *n) {
     } else if (nhwc) {
         pk = wpack_new(isa, WK_GEMM_B, group, M / group, K, w, 1, K, NULL);
     } else {
-        pk = wpack_new(isa, WK_GEMM_A, group, M / group, K, w, K, 1, NULL);
+        int cnt;
+        const int64_t *st = nn_attr_ints(n, "strides", &cnt);
+        int unit = 1;
+        for (int i = 0; st && i < cnt; i++) unit = unit && st[i] == 1;
+        if (nchw_use_ind(cg, M / group, kh, kw, unit))
+            pk = wpack_new(isa, WK_GEMM_BT, group, M / group, K, w, kh * kw, 0, NULL);
+        else
+            pk = wpack_new(isa, WK_GEMM_A, group, M / group, K, w, K, 1, NULL);
     }
     if (pk) {
         n->packed = pk;
@@ -432,6 +467,26 @@ static fsift_status conv_infer(nn_kctx *k) {
     s->algo = ALGO_GEMM;
     s->direct = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 &&
                 pe[0] == 0 && pe[1] == 0;
+    if (!p.nhwc && s->kern->ukr_ind && nchw_use_ind(cg, mg, p.kh, p.kw, p.sh == 1 && p.sw == 1)) {
+        s->wpk = wpack_get(k, s->isa, WK_GEMM_BT, p.group, mg, K, w, p.kh * p.kw, 0, NULL, &s->wpk_gstride);
+        if (s->wpk) {
+            /* the input, zero-padded to cover every tap (a copy only if padding is needed) */
+            s->algo = ALGO_IND;
+            s->Hp = (p.OH - 1) * p.sh + (p.kh - 1) * p.dh + 1;
+            s->Wp = (p.OW - 1) * p.sw + (p.kw - 1) * p.dw + 1;
+            s->pad_copy = p.pt > 0 || p.pl > 0 || s->Hp > p.H || s->Wp > p.W;
+            if (!s->pad_copy) {
+                s->Hp = p.H;
+                s->Wp = p.W;
+            } else {
+                int64_t n;
+                if (!mul_ok(s->Hp, s->Wp, &n) || !mul_ok(n, cg, &n))
+                    return nn_op_error(k, FSIFT_E_LIMIT, "padded input too large");
+                k->scratch_bytes = (size_t)n * sizeof(float);
+            }
+            return FSIFT_OK;
+        }
+    }
     if (p.nhwc)
         s->wpk = wpack_get(k, s->isa, WK_GEMM_B, p.group, mg, K, w, 1, K, NULL, &s->wpk_gstride);
     else
@@ -515,6 +570,7 @@ typedef struct direct_job {
     const conv_state *s;
     const float *x, *b;
     float *y;
+    int64_t t0; /* added to the work-item index (ALGO_IND, NCHW: first tile of the group) */
 } direct_job;
 
 /* Tiles per work item so that one item is at least ~64 Kflop. */
@@ -580,33 +636,88 @@ static void ind_range(void *arg, int64_t begin, int64_t end) {
     const nn_gemm_kernel *kern = s->kern;
     const int MR = kern->mr, NR = kern->nr;
     const int64_t cg = p->C / p->group, mg = p->M / p->group, taps = p->kh * p->kw, K = taps * cg;
-    const int64_t opix = p->OH * p->OW, rows = p->N * opix, tiles = (rows + MR - 1) / MR;
+    const int64_t opix = p->OH * p->OW, rows = p->nhwc ? p->N * opix : opix;
+    const int64_t tiles = (rows + MR - 1) / MR;
     const float *ind[IND_MAX_TAPS * NN_GEMM_MAX_MR];
-    nn_ukr_epi e;
-    e.alpha = 1.f;
-    e.load_c = 0;
-    e.brow = NULL;
-    nn_act_bounds(p->act, &e.lo, &e.hi);
-    for (int64_t t = begin; t < end; t++) {
-        const int64_t g = t / tiles, i0 = (t % tiles) * MR;
+    nn_ind_args a;
+    memset(&a, 0, sizeof a);
+    a.taps = taps;
+    a.C = cg;
+    a.rows = ind;
+    a.e.alpha = 1.f;
+    nn_act_bounds(p->act, &a.e.lo, &a.e.hi);
+    if (p->nhwc) {
+        a.cstride = 1;
+        a.rs = p->M;
+        a.cs = 1;
+    } else {
+        a.cstride = s->Hp * s->Wp;
+        a.rs = 1;
+        a.cs = opix;
+    }
+    for (int64_t tt = begin; tt < end; tt++) {
+        const int64_t t = tt + j->t0, g = t / tiles, i0 = (t % tiles) * MR;
         const int mr = (int)(rows - i0 < MR ? rows - i0 : MR);
         for (int i = 0; i < mr; i++) {
-            const int64_t pix = i0 + i, n = pix / opix, oy = (pix % opix) / p->OW, ox = pix % p->OW;
-            const float *xn = j->x + n * p->H * p->W * p->C + g * cg;
-            for (int64_t ky = 0; ky < p->kh; ky++) {
-                const int64_t iy = oy * p->sh - p->pt + ky * p->dh;
-                for (int64_t kx = 0; kx < p->kw; kx++) {
-                    const int64_t ix = ox * p->sw - p->pl + kx * p->dw;
-                    const int ok = iy >= 0 && iy < p->H && ix >= 0 && ix < p->W;
-                    ind[(ky * p->kw + kx) * MR + i] = ok ? xn + (iy * p->W + ix) * p->C : zero_row;
+            const int64_t pix = i0 + i, oy = (pix % opix) / p->OW, ox = pix % p->OW;
+            if (p->nhwc) {
+                const float *xn = j->x + (pix / opix) * p->H * p->W * p->C + g * cg;
+                for (int64_t ky = 0; ky < p->kh; ky++) {
+                    const int64_t iy = oy * p->sh - p->pt + ky * p->dh;
+                    for (int64_t kx = 0; kx < p->kw; kx++) {
+                        const int64_t ix = ox * p->sw - p->pl + kx * p->dw;
+                        const int ok = iy >= 0 && iy < p->H && ix >= 0 && ix < p->W;
+                        ind[(ky * p->kw + kx) * MR + i] = ok ? xn + (iy * p->W + ix) * p->C : zero_row;
+                    }
                 }
+            } else {
+                /* j->x: this image and group's (padded) planes; every tap is inside */
+                for (int64_t ky = 0; ky < p->kh; ky++)
+                    for (int64_t kx = 0; kx < p->kw; kx++)
+                        ind[(ky * p->kw + kx) * MR + i] =
+                            j->x + (oy * p->sh + ky * p->dh) * s->Wp + ox * p->sw + kx * p->dw;
             }
         }
+        a.mr = mr;
         const float *wg = s->wpk + (size_t)g * s->wpk_gstride;
         for (int64_t j0 = 0; j0 < mg; j0 += NR) {
-            const int nr = (int)(mg - j0 < NR ? mg - j0 : NR);
-            e.bcol = j->b ? j->b + g * mg + j0 : NULL;
-            kern->ukr_ind(taps, cg, ind, wg + (j0 / NR) * K * NR, j->y + i0 * p->M + g * mg + j0, p->M, mr, nr, &e);
+            a.nr = (int)(mg - j0 < NR ? mg - j0 : NR);
+            a.pb = wg + (j0 / NR) * K * NR;
+            a.e.bcol = j->b ? j->b + g * mg + j0 : NULL;
+            a.c = p->nhwc ? j->y + i0 * p->M + g * mg + j0 : j->y + (g * mg + j0) * opix + i0;
+            kern->ukr_ind(&a);
+        }
+    }
+}
+
+/* Copies channels [begin, end) of one image/group into the zero-padded planes. */
+typedef struct pad_job {
+    const conv_state *s;
+    const float *x;
+    float *dst;
+} pad_job;
+
+static void pad_range(void *arg, int64_t begin, int64_t end) {
+    const pad_job *j = arg;
+    const conv_state *s = j->s;
+    const nn_conv_params *p = &s->p;
+    const int64_t Hp = s->Hp, Wp = s->Wp;
+    /* input column range that lands inside the padded plane */
+    const int64_t x0 = 0, x1 = p->W < Wp - p->pl ? p->W : Wp - p->pl;
+    for (int64_t c = begin; c < end; c++) {
+        float *d = j->dst + c * Hp * Wp;
+        const float *src = j->x + c * p->H * p->W;
+        for (int64_t r = 0; r < Hp; r++) {
+            float *dr = d + r * Wp;
+            const int64_t iy = r - p->pt;
+            if (iy < 0 || iy >= p->H || x1 <= x0) {
+                memset(dr, 0, (size_t)Wp * sizeof(float));
+                continue;
+            }
+            if (p->pl > 0) memset(dr, 0, (size_t)p->pl * sizeof(float));
+            memcpy(dr + p->pl, src + iy * p->W, (size_t)(x1 - x0) * sizeof(float));
+            const int64_t filled = p->pl + x1 - x0;
+            if (filled < Wp) memset(dr + filled, 0, (size_t)(Wp - filled) * sizeof(float));
         }
     }
 }
@@ -644,15 +755,35 @@ static fsift_status conv_run(nn_kctx *k) {
         if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
         return FSIFT_OK;
     }
-    if (s->algo == ALGO_IND) {
-        direct_job j = {s, x, b, y};
+    if (s->algo == ALGO_IND && p->nhwc) {
+        direct_job j = {s, x, b, y, 0};
         int64_t rows = p->N * opix, tiles = (rows + s->kern->mr - 1) / s->kern->mr;
         nn_parallel(k, p->group * tiles, ind_grain(s), ind_range, &j);
         if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
         return FSIFT_OK;
     }
+    if (s->algo == ALGO_IND) {
+        /* NCHW: one image and group at a time (the padded copy lives in scratch) */
+        const int64_t cg = p->C / p->group, mg = p->M / p->group;
+        const int64_t tiles = (opix + s->kern->mr - 1) / s->kern->mr;
+        for (int64_t n = 0; n < p->N; n++)
+            for (int64_t g = 0; g < p->group; g++) {
+                const float *xg = x + (n * p->C + g * cg) * p->H * p->W;
+                if (s->pad_copy) {
+                    pad_job pj = {s, xg, k->scratch};
+                    nn_parallel(k, cg, 16, pad_range, &pj);
+                    xg = k->scratch;
+                }
+                /* work items g*tiles .. (g+1)*tiles-1 of ind_range's numbering */
+                direct_job j = {s, xg, b, y + (n * p->M) * opix, g * tiles};
+                (void)mg;
+                nn_parallel(k, tiles, ind_grain(s), ind_range, &j);
+            }
+        if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
+        return FSIFT_OK;
+    }
     if (s->algo == ALGO_DIRECT) {
-        direct_job j = {s, x, b, y};
+        direct_job j = {s, x, b, y, 0};
         int64_t tiles = p->N * p->group * s->dp.OH * s->row_tiles;
         nn_parallel(k, tiles, direct_grain(s), direct_range, &j);
         if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);

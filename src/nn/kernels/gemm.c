@@ -272,8 +272,11 @@ static int64_t nc_cols(const nn_gemm_kernel *kern) {
 
 /* Depth block: K split evenly into blocks of at most KC (up to 1.5×KC stays one block:
  * another pass over C costs more than a slightly larger panel). */
-static int64_t kc_block(const nn_gemm_kernel *kern, int64_t K) {
+static int64_t kc_block(const nn_gemm_kernel *kern, int64_t M, int64_t K) {
     int64_t kmax = kern->isa == NN_ISA_AVX512 ? KC_AVX512 : KC_AVX2;
+    /* a few rows (matrix-vector products): B is streamed once from memory, best in long
+     * sequential panels, so K is not blocked */
+    if (M <= 4 && K <= ((int64_t)1 << 20)) return K < 1 ? 1 : K;
     if (K <= kmax + kmax / 2) return K < 1 ? 1 : K;
     int64_t nb = (K + kmax - 1) / kmax;
     return (K + nb - 1) / nb;
@@ -283,7 +286,7 @@ static int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 size_t nn_gemm_scratch_per_thread(const nn_gemm_kernel *kern, int64_t M, int64_t N, int64_t K) {
     if (!kern) return 0;
-    int64_t kc = kc_block(kern, K);
+    int64_t kc = kc_block(kern, M, K);
     int64_t mc = mc_rows(kern), nc = nc_cols(kern);
     int64_t mr = round_up(M, kern->mr), nr = round_up(N, kern->nr);
     if (mr < mc) mc = mr;
@@ -316,7 +319,7 @@ static void gemm_rect(const nn_gemm_kernel *kern, const nn_gemm_task *t, int64_t
         return;
     }
     const int MR = kern->mr, NR = kern->nr;
-    const int64_t K = t->K, KCB = kc_block(kern, K), MC = mc_rows(kern), NC = nc_cols(kern);
+    const int64_t K = t->K, KCB = kc_block(kern, t->M, K), MC = mc_rows(kern), NC = nc_cols(kern);
     nn_ukr_epi e;
     e.alpha = t->alpha;
     for (int64_t jc = n0; jc < n1; jc += NC) {
@@ -437,7 +440,7 @@ static void batch_body(void *arg, int ith, int nth) {
             fsift_split_range(j->count, ith, nth, &b, &e);
             if (i < b || i >= e) continue;
         }
-        int64_t kc = kc_block(j->kern, t->K);
+        int64_t kc = kc_block(j->kern, t->M, t->K);
         int64_t mc = mc_rows(j->kern), mr = round_up(t->M, j->kern->mr);
         if (mr < mc) mc = mr;
         float *abuf = (float *)mine;

@@ -79,12 +79,21 @@ typedef struct nn_convk_args {
 } nn_convk_args;
 typedef void (*nn_convk_fn)(const nn_convk_args *a);
 
-/* Indirect GEMM tile (NHWC convolution without an im2col copy): A element (i, t*C + c) is
- * a_rows[t*MR + i][c] — for each of `taps` taps, one pointer per tile row (only the first mr
- * are read), each to C contiguous floats (a pixel's channels, or zeros for padding). B is a
- * packed panel (K = taps*C, NR floats per k); C element (i, j) at c[i*rs + j]. */
-typedef void (*nn_ukr_ind_fn)(int64_t taps, int64_t C, const float *const *a_rows, const float *pb,
-                              float *c, int64_t rs, int mr, int nr, const nn_ukr_epi *e);
+/* Indirect GEMM tile (convolution without an im2col copy): A element (i, t*C + c) is
+ * rows[t*MR + i][c * cstride] — for each of `taps` taps, one pointer per tile row (only the
+ * first mr are read) to that pixel's first channel (NHWC: cstride 1; a padded NCHW copy:
+ * cstride = plane size). B is a packed panel (K = taps*C, NR floats per k). C element (i, j)
+ * goes to c[i*rs + j*cs], with the epilogue (load_c must be 0). */
+typedef struct nn_ind_args {
+    int64_t taps, C, cstride;
+    const float *const *rows;
+    const float *pb;
+    float *c;
+    int64_t rs, cs;
+    int mr, nr;
+    nn_ukr_epi e;
+} nn_ind_args;
+typedef void (*nn_ukr_ind_fn)(const nn_ind_args *a);
 
 #define NN_GEMM_MAX_MR 14 /* largest MR of any kernel */
 

@@ -190,10 +190,8 @@ static inline __attribute__((always_inline)) void convk_body(const int mr, const
     store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e); /* y is ignored when nr <= 16 */
 }
 
-/* Indirect GEMM tile (see gemm.h): A values are broadcast straight from the pixels' rows. */
-static inline __attribute__((always_inline)) void
-ind_body(const int mr, int64_t taps, int64_t C, const float *const *a_rows, const float *pb, float *c,
-         int64_t rs, int nr, const nn_ukr_epi *e) {
+/* Indirect GEMM tile (see gemm.h): A values are broadcast straight from the pixels. */
+static inline __attribute__((always_inline)) void ind_body(const int mr, const nn_ind_args *a) {
     __m512 x[MR], y[MR];
 #pragma GCC unroll 14
     for (int i = 0; i < MR; i++)
@@ -201,24 +199,26 @@ ind_body(const int mr, int64_t taps, int64_t C, const float *const *a_rows, cons
             x[i] = _mm512_setzero_ps();
             y[i] = _mm512_setzero_ps();
         }
-    for (int64_t t = 0; t < taps; t++) {
+    const float *pb = a->pb;
+    const int64_t C = a->C, cstride = a->cstride;
+    for (int64_t t = 0; t < a->taps; t++) {
         const float *r[MR];
 #pragma GCC unroll 14
         for (int i = 0; i < MR; i++)
-            if (i < mr) r[i] = a_rows[t * MR + i];
-        for (int64_t ch = 0; ch < C; ch++) {
+            if (i < mr) r[i] = a->rows[t * MR + i];
+        for (int64_t ch = 0, o = 0; ch < C; ch++, o += cstride) {
             __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + NR / 2);
 #pragma GCC unroll 14
             for (int i = 0; i < MR; i++)
                 if (i < mr) {
-                    __m512 av = _mm512_set1_ps(r[i][ch]);
+                    __m512 av = _mm512_set1_ps(r[i][o]);
                     x[i] = _mm512_fmadd_ps(av, b0, x[i]);
                     y[i] = _mm512_fmadd_ps(av, b1, y[i]);
                 }
             pb += NR;
         }
     }
-    store_tile(mr, x, y, c, rs, 1, nr, e);
+    store_tile(mr, x, y, a->c, a->rs, a->cs, a->nr, &a->e);
 }
 
 #define UKR(n)                                                                               \
@@ -239,21 +239,13 @@ static void ukr_avx512(int64_t kc, const float *pa, const float *pb, float *c, i
     ukr_table[mr - 1](kc, pa, pb, c, rs, cs, nr, e);
 }
 
-#define IND(n)                                                                               \
-    static void ind_##n(int64_t taps, int64_t C, const float *const *a_rows, const float *pb, float *c, \
-                        int64_t rs, int nr, const nn_ukr_epi *e) {                            \
-        ind_body(n, taps, C, a_rows, pb, c, rs, nr, e);                                      \
-    }
+#define IND(n) \
+    static void ind_##n(const nn_ind_args *a) { ind_body(n, a); }
 IND(1) IND(2) IND(3) IND(4) IND(5) IND(6) IND(7) IND(8) IND(9) IND(10) IND(11) IND(12) IND(13) IND(14)
 
-typedef void (*ind_n_fn)(int64_t, int64_t, const float *const *, const float *, float *, int64_t, int,
-                         const nn_ukr_epi *);
-static const ind_n_fn ind_table[MR] = {ind_1, ind_2, ind_3, ind_4, ind_5, ind_6, ind_7, ind_8, ind_9, ind_10, ind_11, ind_12, ind_13, ind_14};
+static const nn_ukr_ind_fn ind_table[MR] = {ind_1, ind_2, ind_3, ind_4, ind_5, ind_6, ind_7, ind_8, ind_9, ind_10, ind_11, ind_12, ind_13, ind_14};
 
-static void ukr_ind_avx512(int64_t taps, int64_t C, const float *const *a_rows, const float *pb, float *c,
-                       int64_t rs, int mr, int nr, const nn_ukr_epi *e) {
-    ind_table[mr - 1](taps, C, a_rows, pb, c, rs, nr, e);
-}
+static void ukr_ind_avx512(const nn_ind_args *a) { ind_table[a->mr - 1](a); }
 
 #define CONVK(n)                                                                             \
     static void convk_##n(const nn_convk_args *a) { convk_body(n, 0, a); }                  \
