@@ -8,7 +8,10 @@
 # full-range face detectors (float16 weights behind DEQUANTIZE, RESIZE_BILINEAR), each at its
 # declared input size; P-Net also at an odd smaller size (the MTCNN pyramid re-plans it),
 # which only the NumPy oracle can run. Checked with FSIFT_CPU=generic and with the best
-# kernels. Exit 77 (skip) with a reason when no model or no oracle is available.
+# kernels. Then the small single-operator models that test_tflite_load writes (one per
+# operator mapping and option: padding and resize modes, keep_num_dims, fused activations,
+# float16/int8 weights behind DEQUANTIZE, …) are checked against the TFLite runtime alone.
+# Exit 77 (skip) with a reason when no model or no oracle is available.
 set -uo pipefail
 SRC=${FSIFT_SOURCE_DIR:?}
 BIN=${FSIFT_BIN:?}
@@ -87,6 +90,34 @@ PYEOF
         done
     done
 done
+# single-operator models, against the TFLite runtime
+if [ $have_js = 1 ]; then
+    ops=$OUT/ops
+    mkdir -p "$ops"
+    if ! FSIFT_TFLITE_OP_DIR=$ops "${FSIFT_BUILD_DIR}/tests/test_tflite_load" >"$ops/gen.log" 2>&1; then
+        echo "FAIL: test_tflite_load could not write the operator models"; tail -n 5 "$ops/gen.log"; fail=1
+    fi
+    nops=0; okops=0
+    for model in "$ops"/*.tflite; do
+        [ -f "$model" ] || continue
+        name=$(basename "$model" .tflite)
+        nops=$((nops + 1))
+        if ! "$BIN" model run "$model" "$ops/$name.in0.npy" -o "$ops/$name.out" >"$ops/$name.run.log" 2>&1; then
+            echo "FAIL op $name: facesift model run: $(tail -n 1 "$ops/$name.run.log")"; fail=1; continue
+        fi
+        if ! timeout 300 node "$ORACLE/tflite_run.js" "$model" "$ops/$name.in0.npy" -o "$ops/$name.ref" >"$ops/$name.ref.log" 2>&1; then
+            echo "FAIL op $name: tflite_run.js: $(tail -n 1 "$ops/$name.ref.log")"; fail=1; continue
+        fi
+        ran=$((ran + 1))
+        if $PY "$ORACLE/compare.py" "$ops/$name.out" "$ops/$name.ref" >"$ops/$name.cmp" 2>&1; then
+            okops=$((okops + 1))
+        else
+            echo "FAIL op $name (vs js):"; sed 's/^/    /' "$ops/$name.cmp"; fail=1
+        fi
+    done
+    echo "operator models: $okops of $nops agree with the TFLite runtime"
+fi
+
 if [ $ran = 0 ] && [ $fail = 0 ]; then
     echo "SKIP: no TFLite model found under $MODELS (scripts/fetch-models.sh)"; exit 77
 fi

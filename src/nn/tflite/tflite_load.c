@@ -16,6 +16,10 @@
  * attributes of ../ops.h):
  *   CONV_2D              Conv layout=NHWC, weights [O,kH,kW,I] as stored, auto_pad SAME_UPPER
  *                        (TFLite puts the odd padding pixel after) or VALID, activation attr.
+ *   fused activations    RELU, RELU_N1_TO_1, RELU6 → the "activation" attribute; TANH and
+ *                        SIGN_BIT are dropped, because TFLite's float kernels clamp to the
+ *                        activation's range, which is unbounded for those two (the runtime
+ *                        ignores them; checked against it). L2_NORMALIZATION ignores its own.
  *   DEPTHWISE_CONV_2D    Conv NHWC with group = input channels; the [1,kH,kW,C·m] filter is
  *                        re-laid at load to [C·m,kH,kW,1] (a Transpose node if not constant).
  *   FULLY_CONNECTED      Reshape to [-1,K] (skipped when the input is already [M,K]), Gemm
@@ -575,25 +579,29 @@ static fsift_status set_str(tl_ctx *c, int node, const char *name, const char *s
     return nn_node_set_string(c->g, node, name, s, strlen(s));
 }
 
-/* Adds the fused activation (ActivationFunctionType) as the "activation" attribute. */
-static fsift_status set_act(tl_ctx *c, int node, int act) {
+/* The fused activation (ActivationFunctionType) as the "activation" attribute. TFLite's float
+ * kernels apply a fused activation as a clamp to its range (CalculateActivationRange), and
+ * that range is unbounded for TANH and SIGN_BIT: the runtime ignores those two, so we do too
+ * (checked against the TFLite runtime by tests/script_tflite_oracle.sh). */
+static const char *act_name(int act) {
     switch (act) {
-    case 0: return FSIFT_OK;
-    case 1: return set_str(c, node, "activation", "RELU");
-    case 2: return set_str(c, node, "activation", "RELU_N1_TO_1");
-    case 3: return set_str(c, node, "activation", "RELU6");
-    case 4: return set_str(c, node, "activation", "TANH");
-    default:
-        return op_err(c, act == 5 ? FSIFT_E_UNSUPPORTED : FSIFT_E_FORMAT,
-                      "fused activation %s (%d) is not supported", act == 5 ? "SIGN_BIT" : "code", act);
+    case 1: return "RELU";
+    case 2: return "RELU_N1_TO_1";
+    case 3: return "RELU6";
+    default: return NULL; /* NONE, TANH, SIGN_BIT */
     }
 }
 
 static fsift_status check_act(tl_ctx *c, int act) {
-    if (act < 0 || act > 4)
-        return op_err(c, act == 5 ? FSIFT_E_UNSUPPORTED : FSIFT_E_FORMAT,
-                      "fused activation %s (%d) is not supported", act == 5 ? "SIGN_BIT" : "code", act);
+    if (act < 0 || act > 5)
+        return op_err(c, FSIFT_E_FORMAT, "fused activation %d is not an ActivationFunctionType", act);
     return FSIFT_OK;
+}
+
+static fsift_status set_act(tl_ctx *c, int node, int act) {
+    TRY(check_act(c, act));
+    const char *a = act_name(act);
+    return a ? set_str(c, node, "activation", a) : FSIFT_OK;
 }
 
 /* Emits Clip(x, lo, hi) with cached scalar bounds. */
@@ -605,16 +613,10 @@ static fsift_status emit_clip(tl_ctx *c, int x, float lo, float hi, int *cache_l
     return emit(c, "Clip", 3, in, 1, &y, &node);
 }
 
-/* A fused activation as a separate node x → y (for ops whose kernel has no activation attr). */
-static fsift_status emit_act(tl_ctx *c, int act, int x, int y) {
-    int node;
-    switch (act) {
-    case 1: return emit(c, "Relu", 1, &x, 1, &y, &node);
-    case 2: return emit_clip(c, x, -1.f, 1.f, &c->clip_m1, &c->clip_p1, y);
-    case 3: return emit_clip(c, x, 0.f, 6.f, &c->clip_zero, &c->clip_six, y);
-    case 4: return emit(c, "Tanh", 1, &x, 1, &y, &node);
-    default: return check_act(c, act);
-    }
+/* RELU6 / RELU_N1_TO_1 as Clip nodes x → y. */
+static fsift_status emit_clamp(tl_ctx *c, int act, int x, int y) {
+    if (act == 2) return emit_clip(c, x, -1.f, 1.f, &c->clip_m1, &c->clip_p1, y);
+    return emit_clip(c, x, 0.f, 6.f, &c->clip_zero, &c->clip_six, y);
 }
 
 /* ---- operator helpers ----------------------------------------------------------------------- */
@@ -907,7 +909,7 @@ static fsift_status op_clip(tl_ctx *c, opx *o, int act) {
     int x, y;
     TRY(in_val(c, o->in[0], &x));
     TRY(out_val(c, o->out[0], &y));
-    return emit_act(c, act, x, y);
+    return emit_clamp(c, act, x, y);
 }
 
 static fsift_status op_leaky_relu(tl_ctx *c, opx *o) {
@@ -944,16 +946,11 @@ static fsift_status op_l2norm(tl_ctx *c, opx *o) {
     TRY(want_opts(c, o, BO_L2NORM));
     int act = fb_i8(&c->fb, &o->opt, 0, 0);
     FB_OK(c);
-    TRY(check_act(c, act));
-    int x, y, node;
-    TRY(in_val(c, o->in[0], &x));
-    TRY(out_val(c, o->out[0], &y));
-    int ny = y;
-    if (act) TRY(tmp_val(c, "l2norm", &ny));
-    TRY(emit(c, "LpNormalization", 1, &x, 1, &ny, &node));
+    TRY(check_act(c, act)); /* and then ignored, as the TFLite kernel does */
+    int node;
+    TRY(emit_simple(c, o, "LpNormalization", &node));
     SET(nn_node_set_int(c->g, node, "axis", -1));
-    SET(nn_node_set_int(c->g, node, "p", 2));
-    return act ? emit_act(c, act, ny, y) : FSIFT_OK;
+    return nn_node_set_int(c->g, node, "p", 2);
 }
 
 static fsift_status op_reshape(tl_ctx *c, opx *o) {
