@@ -138,6 +138,8 @@ typedef struct t_spec {
     const void *data;  /* constant bytes or NULL */
     size_t nbytes;
     int buffer;        /* 0: automatic; else this buffer index is written as is */
+    int external;      /* data after the flatbuffer, by Buffer.offset/size (> 2 GB models) */
+    int64_t ext_shift; /* added to that offset (to point it elsewhere) */
     int nscale;
     float scale[8];
     int nzp;
@@ -316,15 +318,33 @@ static uint8_t *build(const m_spec *m, size_t *size) {
     /* buffers: 0 is the empty sentinel */
     size_t bv = wb_vec(&w, NULL, (uint32_t)next_buffer, 4, 4);
     wb_link(&w, mt.slot[4], bv);
+    size_t ext_slot[24];
+    const t_spec *ext_t[24];
+    int n_ext = 0;
     for (int b = 0; b < next_buffer; b++) {
         tbl t = {0};
         const t_spec *ts = NULL;
         for (int i = 0; i < m->n_t; i++)
             if (buf_of[i] == b) ts = &m->t[i];
-        if (ts) tbl_off(&t, 0);
+        if (ts && ts->external) {
+            tbl_scalar(&t, 1, 8, 0);
+            tbl_scalar(&t, 2, 8, ts->nbytes);
+        } else if (ts) {
+            tbl_off(&t, 0);
+        }
         tbl_end(&w, &t);
         wb_link(&w, bv + 4 + 4 * (size_t)b, t.pos);
-        if (ts) wb_link(&w, t.slot[0], wb_vec(&w, ts->data, (uint32_t)ts->nbytes, 1, 16));
+        if (ts && ts->external) {
+            ext_slot[n_ext] = t.slot[1];
+            ext_t[n_ext++] = ts;
+        } else if (ts) {
+            wb_link(&w, t.slot[0], wb_vec(&w, ts->data, (uint32_t)ts->nbytes, 1, 16));
+        }
+    }
+    for (int k = 0; k < n_ext; k++) { /* the data after the flatbuffer, addressed from the start */
+        wb_align(&w, 16);
+        uint64_t off = (uint64_t)((int64_t)wb_put(&w, ext_t[k]->data, ext_t[k]->nbytes) + ext_t[k]->ext_shift);
+        memcpy(w.p + ext_slot[k], &off, 8);
     }
     *size = w.n;
     /* FSIFT_TFLITE_SEED_DIR=DIR saves every model built here (the fuzzer's seed corpus) */
@@ -983,6 +1003,35 @@ static void test_reshape_and_friends(void) {
     nn_graph_free(g);
 }
 
+/* Constant data stored after the flatbuffer through Buffer.offset/size (the > 2 GB layout). */
+static void test_external_buffers(void) {
+    m_spec m;
+    conv_model(&m);
+    m.t[1].external = 1;
+    m.t[2].external = 1;
+    fsift_status st;
+    nn_graph *g = build_graph(&m, &st);
+    CHECK_OK(st);
+    if (g) {
+        const nn_node *n = find_op(g, "Conv", 0);
+        CHECK(n && n->n_in == 3);
+        if (n) {
+            const nn_value *w = &g->vals[n->in[1]], *b = &g->vals[n->in[2]];
+            CHECK(w->nbytes == sizeof W_CONV && !memcmp(w->data, W_CONV, sizeof W_CONV));
+            CHECK(b->nbytes == sizeof B_CONV && !memcmp(b->data, B_CONV, sizeof B_CONV));
+        }
+        nn_graph_free(g);
+    }
+    conv_model(&m);
+    m.t[1].external = 1;
+    m.t[1].ext_shift = 8; /* runs 8 bytes past the end of the file */
+    expect_error(&m, FSIFT_E_FORMAT, "buffer 1 claims bytes", "external data past the end");
+    conv_model(&m);
+    m.t[1].external = 1;
+    m.t[1].ext_shift = (int64_t)1 << 62;
+    expect_error(&m, FSIFT_E_FORMAT, NULL, "external offset huge");
+}
+
 /* ---- errors: unsupported and hostile ------------------------------------------------------------------ */
 
 static void expect_error(const m_spec *m, fsift_status want, const char *needle, const char *what) {
@@ -1590,6 +1639,7 @@ int main(void) {
     RUN(test_dequantize);
     RUN(test_resize);
     RUN(test_reshape_and_friends);
+    RUN(test_external_buffers);
     RUN(test_unsupported);
     RUN(test_bad_indices);
     RUN(test_cycles);
