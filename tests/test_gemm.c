@@ -61,8 +61,8 @@ static void one_driver_case(const nn_gemm_kernel *kern, fsift_pool *pool, int nt
     t.M = M;
     t.N = N;
     t.K = K;
-    t.a = (nn_gemm_src){NN_GEMM_DENSE, a, ta ? 1 : K, ta ? M : 1, NULL};
-    t.b = (nn_gemm_src){NN_GEMM_DENSE, b, tb ? 1 : N, tb ? K : 1, NULL};
+    t.a = (nn_gemm_src){NN_GEMM_DENSE, a, ta ? 1 : K, ta ? M : 1, NULL, 0};
+    t.b = (nn_gemm_src){NN_GEMM_DENSE, b, tb ? 1 : N, tb ? K : 1, NULL, 0};
     t.rs_c = ctrans ? 1 : N;
     t.cs_c = ctrans ? M : 1;
     t.alpha = alpha;
@@ -76,14 +76,16 @@ static void one_driver_case(const nn_gemm_kernel *kern, fsift_pool *pool, int nt
     nn_gemm_ref(&r);
     float *pa = NULL, *pb = NULL;
     if (pack_a) {
-        pa = aligned_alloc(64, (nn_gemm_packed_floats(M, K, kern->mr) * 4 + 64) / 64 * 64);
-        nn_gemm_pack(kern, 0, &t.a, M, K, pa);
-        t.a = (nn_gemm_src){NN_GEMM_PACKED, pa, 0, 0, NULL};
+        /* whole-MR panels, or panels of balanced height (M = 16 with MR 14: 8 + 8) */
+        int ph = pack_a == 2 ? nn_gemm_balanced_ph(kern, M) : kern->mr;
+        pa = aligned_alloc(64, (nn_gemm_packed_a_floats(kern, M, K, ph) * 4 + 64) / 64 * 64);
+        nn_gemm_pack_a(kern, &t.a, M, K, ph, pa);
+        t.a = (nn_gemm_src){NN_GEMM_PACKED, pa, 0, 0, NULL, ph};
     }
     if (pack_b) {
         pb = aligned_alloc(64, (nn_gemm_packed_floats(N, K, kern->nr) * 4 + 64) / 64 * 64);
         nn_gemm_pack(kern, 1, &t.b, N, K, pb);
-        t.b = (nn_gemm_src){NN_GEMM_PACKED, pb, 0, 0, NULL};
+        t.b = (nn_gemm_src){NN_GEMM_PACKED, pb, 0, 0, NULL, 0};
     }
     t.c = c2;
     size_t per = nn_gemm_scratch_per_thread(kern, M, N, K);
@@ -108,7 +110,7 @@ static void test_driver_random(void) {
             int64_t M = rint_in(1, it % 10 == 0 ? 400 : 40), N = rint_in(1, it % 7 == 0 ? 600 : 70);
             int64_t K = rint_in(0, it % 5 == 0 ? 700 : 50);
             int nth = 1 + (int)(rnd() % 2);
-            one_driver_case(kern, pool, nth, M, N, K, rnd() % 2, rnd() % 2, rnd() % 3 == 0, rnd() % 3 == 0,
+            one_driver_case(kern, pool, nth, M, N, K, rnd() % 2, rnd() % 2, (int)(rnd() % 4) % 3, rnd() % 3 == 0,
                             rnd() % 3 == 0, (int)(rnd() % 3), rnd() % 3 == 0, rnd() % 5 == 0,
                             rnd() % 4 == 0 ? 0.5f : 1.f);
         }
@@ -118,7 +120,8 @@ static void test_driver_random(void) {
         int64_t ks[] = {1, 255, 256, 257, 513};
         for (size_t i = 0; i < sizeof ms / sizeof *ms; i++)
             for (size_t j = 0; j < sizeof ns / sizeof *ns; j++)
-                one_driver_case(kern, pool, 2, ms[i], ns[j], ks[(i + j) % 5], 0, 0, (i + j) % 2, (i * j) % 2, 0, 1, 0, 0, 1.f);
+                one_driver_case(kern, pool, 2, ms[i], ns[j], ks[(i + j) % 5], 0, 0, (int)((i + j) % 3), (i * j) % 2, 0, 1,
+                                0, 0, 1.f);
     }
     fsift_pool_free(pool);
 }
@@ -137,8 +140,8 @@ static void test_driver_batch(void) {
             t[i].M = M;
             t[i].N = N;
             t[i].K = K;
-            t[i].a = (nn_gemm_src){NN_GEMM_DENSE, a + i * M * K, K, 1, NULL};
-            t[i].b = (nn_gemm_src){NN_GEMM_DENSE, b + i * K * N, N, 1, NULL};
+            t[i].a = (nn_gemm_src){NN_GEMM_DENSE, a + i * M * K, K, 1, NULL, 0};
+            t[i].b = (nn_gemm_src){NN_GEMM_DENSE, b + i * K * N, N, 1, NULL, 0};
             t[i].rs_c = N;
             t[i].cs_c = 1;
             t[i].alpha = 1;

@@ -96,7 +96,8 @@ static size_t wpack_floats(const nn_gemm_kernel *kern, int kind, int64_t group, 
     if (kind == WK_DW_NHWC) {
         per = (size_t)rows * (size_t)K;
     } else {
-        per = nn_gemm_packed_floats(rows, K, kind == WK_GEMM_A ? kern->mr : kern->nr); /* B, BT: nr */
+        per = kind == WK_GEMM_A ? nn_gemm_packed_a_floats(kern, rows, K, nn_gemm_balanced_ph(kern, rows))
+                                : nn_gemm_packed_floats(rows, K, kern->nr);
         if (!per && rows && K) return 0;
         per = (per + 15) & ~(size_t)15;
     }
@@ -130,8 +131,11 @@ static void wpack_fill(const nn_gemm_kernel *kern, int kind, int64_t group, int6
         return;
     }
     for (int64_t g = 0; g < group; g++) {
-        nn_gemm_src s = {NN_GEMM_DENSE, w + g * rows * K, rs, cs, NULL};
-        nn_gemm_pack(kern, kind == WK_GEMM_B, &s, rows, K, dst + (size_t)g * gstride);
+        nn_gemm_src s = {NN_GEMM_DENSE, w + g * rows * K, rs, cs, NULL, 0};
+        if (kind == WK_GEMM_A) /* A panels of balanced height (see nn_gemm_balanced_ph) */
+            nn_gemm_pack_a(kern, &s, rows, K, nn_gemm_balanced_ph(kern, rows), dst + (size_t)g * gstride);
+        else
+            nn_gemm_pack(kern, 1, &s, rows, K, dst + (size_t)g * gstride);
     }
 }
 
@@ -215,6 +219,7 @@ typedef struct conv_state {
     int64_t Hp, Wp;       /* ALGO_IND, NCHW: the (padded) plane the taps index */
     const float *wpk;     /* packed weights or NULL */
     size_t wpk_gstride;
+    int wph;              /* WK_GEMM_A: rows per packed panel */
     size_t dw_scratch;    /* NHWC depthwise with run-time weights: floats to pack them */
     nn_conv_geom geom;
     nn_gemm_task *tasks;  /* TASK_CHUNK */
@@ -491,6 +496,7 @@ static fsift_status conv_infer(nn_kctx *k) {
         s->wpk = wpack_get(k, s->isa, WK_GEMM_B, p.group, mg, K, w, 1, K, NULL, &s->wpk_gstride);
     else
         s->wpk = wpack_get(k, s->isa, WK_GEMM_A, p.group, mg, K, w, K, 1, NULL, &s->wpk_gstride);
+    s->wph = nn_gemm_balanced_ph(s->kern, mg);
     if (p.nhwc && s->wpk && s->kern->ukr_ind && p.kh * p.kw <= IND_MAX_TAPS && cg <= IND_MAX_C) {
         s->algo = ALGO_IND;
         return FSIFT_OK;
@@ -611,9 +617,10 @@ static void direct_range(void *arg, int64_t begin, int64_t end) {
         a.nr = (int)(p->OW - ox0 < nr ? p->OW - ox0 : nr);
         const float *wg = s->wpk + (size_t)g * s->wpk_gstride;
         const int64_t K = cg * p->kh * p->kw;
-        for (int64_t m0 = 0; m0 < mg; m0 += kern->mr) {
-            a.mr = (int)(mg - m0 < kern->mr ? mg - m0 : kern->mr);
-            a.pa = wg + (m0 / kern->mr) * K * kern->mr;
+        const int ph = s->wph;
+        for (int64_t m0 = 0; m0 < mg; m0 += ph) {
+            a.mr = (int)(mg - m0 < ph ? mg - m0 : ph);
+            a.pa = wg + (m0 / ph) * K * kern->mr;
             a.c = j->y + (n * p->M + g * mg + m0) * opix + oy * p->OW + ox0;
             a.e.brow = j->b ? j->b + g * mg + m0 : NULL;
             kern->convk(&a);
@@ -810,14 +817,14 @@ static fsift_status conv_run(nn_kctx *k) {
                 t->M = p->N * opix;
                 t->N = mg;
                 if (s->direct) {
-                    t->a = (nn_gemm_src){NN_GEMM_DENSE, x + g * cg, p->C, 1, NULL};
+                    t->a = (nn_gemm_src){NN_GEMM_DENSE, x + g * cg, p->C, 1, NULL, 0};
                 } else {
-                    t->a = (nn_gemm_src){NN_GEMM_CONV, x + g * cg, 0, 0, &s->geom};
+                    t->a = (nn_gemm_src){NN_GEMM_CONV, x + g * cg, 0, 0, &s->geom, 0};
                 }
                 if (s->wpk)
-                    t->b = (nn_gemm_src){NN_GEMM_PACKED, s->wpk + (size_t)g * s->wpk_gstride, 0, 0, NULL};
+                    t->b = (nn_gemm_src){NN_GEMM_PACKED, s->wpk + (size_t)g * s->wpk_gstride, 0, 0, NULL, 0};
                 else
-                    t->b = (nn_gemm_src){NN_GEMM_DENSE, w + g * mg * K, 1, K, NULL};
+                    t->b = (nn_gemm_src){NN_GEMM_DENSE, w + g * mg * K, 1, K, NULL, 0};
                 t->c = y + g * mg;
                 t->rs_c = p->M;
                 t->cs_c = 1;
@@ -829,13 +836,13 @@ static fsift_status conv_run(nn_kctx *k) {
                 t->M = mg;
                 t->N = opix;
                 if (s->wpk)
-                    t->a = (nn_gemm_src){NN_GEMM_PACKED, s->wpk + (size_t)g * s->wpk_gstride, 0, 0, NULL};
+                    t->a = (nn_gemm_src){NN_GEMM_PACKED, s->wpk + (size_t)g * s->wpk_gstride, 0, 0, NULL, s->wph};
                 else
-                    t->a = (nn_gemm_src){NN_GEMM_DENSE, w + g * mg * K, K, 1, NULL};
+                    t->a = (nn_gemm_src){NN_GEMM_DENSE, w + g * mg * K, K, 1, NULL, 0};
                 if (s->direct)
-                    t->b = (nn_gemm_src){NN_GEMM_DENSE, xg, p->H * p->W, 1, NULL};
+                    t->b = (nn_gemm_src){NN_GEMM_DENSE, xg, p->H * p->W, 1, NULL, 0};
                 else
-                    t->b = (nn_gemm_src){NN_GEMM_CONV, xg, 0, 0, &s->geom};
+                    t->b = (nn_gemm_src){NN_GEMM_CONV, xg, 0, 0, &s->geom, 0};
                 t->c = y + (n * p->M + g * mg) * opix;
                 t->rs_c = opix;
                 t->cs_c = 1;
@@ -953,9 +960,9 @@ static fsift_status gemm_run(nn_kctx *k) {
     t.K = s->K;
     t.alpha = s->alpha;
     nn_act_bounds(s->act, &t.lo, &t.hi);
-    t.a = (nn_gemm_src){NN_GEMM_DENSE, a, s->ta ? 1 : s->K, s->ta ? s->M : 1, NULL};
-    if (s->bpk) t.b = (nn_gemm_src){NN_GEMM_PACKED, s->bpk, 0, 0, NULL};
-    else t.b = (nn_gemm_src){NN_GEMM_DENSE, b, s->tb ? 1 : s->N, s->tb ? s->K : 1, NULL};
+    t.a = (nn_gemm_src){NN_GEMM_DENSE, a, s->ta ? 1 : s->K, s->ta ? s->M : 1, NULL, 0};
+    if (s->bpk) t.b = (nn_gemm_src){NN_GEMM_PACKED, s->bpk, 0, 0, NULL, 0};
+    else t.b = (nn_gemm_src){NN_GEMM_DENSE, b, s->tb ? 1 : s->N, s->tb ? s->K : 1, NULL, 0};
     t.c = y;
     t.rs_c = s->N;
     t.cs_c = 1;
@@ -969,7 +976,7 @@ static fsift_status gemm_run(nn_kctx *k) {
         t.accumulate = 1;
     }
     if (!s->kern) {
-        t.b = (nn_gemm_src){NN_GEMM_DENSE, b, s->tb ? 1 : s->N, s->tb ? s->K : 1, NULL};
+        t.b = (nn_gemm_src){NN_GEMM_DENSE, b, s->tb ? 1 : s->N, s->tb ? s->K : 1, NULL, 0};
         nn_gemm_ref(&t);
     } else {
         nn_gemm_batch(s->kern, &t, 1, k->pool, k->nthreads, k->scratch, k->scratch_bytes);
@@ -1159,9 +1166,9 @@ static fsift_status matmul_run(nn_kctx *k) {
             t->alpha = 1.f;
             t->lo = lo;
             t->hi = hi;
-            t->a = (nn_gemm_src){NN_GEMM_DENSE, af + ao, s->K, 1, NULL};
-            if (s->bpk) t->b = (nn_gemm_src){NN_GEMM_PACKED, s->bpk, 0, 0, NULL};
-            else t->b = (nn_gemm_src){NN_GEMM_DENSE, bf + bo, s->N, 1, NULL};
+            t->a = (nn_gemm_src){NN_GEMM_DENSE, af + ao, s->K, 1, NULL, 0};
+            if (s->bpk) t->b = (nn_gemm_src){NN_GEMM_PACKED, s->bpk, 0, 0, NULL, 0};
+            else t->b = (nn_gemm_src){NN_GEMM_DENSE, bf + bo, s->N, 1, NULL, 0};
             t->c = yf + (t0 + i) * s->M * s->N;
             t->rs_c = s->N;
             t->cs_c = 1;

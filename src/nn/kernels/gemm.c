@@ -259,6 +259,29 @@ void nn_gemm_pack(const nn_gemm_kernel *kern, int as_b, const nn_gemm_src *src, 
     pack_block(src, as_b, as_b ? kern->nr : kern->mr, 0, rows, 0, K, dst);
 }
 
+int nn_gemm_balanced_ph(const nn_gemm_kernel *kern, int64_t rows) {
+    if (rows <= 0) return kern->mr;
+    int64_t np = (rows + kern->mr - 1) / kern->mr;
+    return (int)((rows + np - 1) / np);
+}
+
+size_t nn_gemm_packed_a_floats(const nn_gemm_kernel *kern, int64_t rows, int64_t K, int ph) {
+    if (ph < 1 || ph > kern->mr) return 0;
+    size_t per = nn_gemm_packed_floats(ph, K, kern->mr); /* one panel */
+    uint64_t panels = ((uint64_t)(rows < 0 ? 0 : rows) + (uint64_t)ph - 1) / (uint64_t)ph;
+    if (per && panels > SIZE_MAX / per) return 0;
+    return per * (size_t)panels;
+}
+
+void nn_gemm_pack_a(const nn_gemm_kernel *kern, const nn_gemm_src *src, int64_t rows, int64_t K, int ph,
+                    float *dst) {
+    const int MR = kern->mr;
+    for (int64_t r0 = 0, p = 0; r0 < rows; r0 += ph, p++) {
+        int64_t nv = rows - r0 < ph ? rows - r0 : ph;
+        pack_block(src, 0, MR, r0, nv, 0, K, dst + (size_t)p * (size_t)K * (size_t)MR);
+    }
+}
+
 /* ---- blocking ------------------------------------------------------------------------- */
 
 static int64_t mc_rows(const nn_gemm_kernel *kern) {
@@ -318,8 +341,11 @@ static void gemm_rect(const nn_gemm_kernel *kern, const nn_gemm_task *t, int64_t
         epilogue_only(t, m0, m1, n0, n1);
         return;
     }
-    const int MR = kern->mr, NR = kern->nr;
-    const int64_t K = t->K, KCB = kc_block(kern, t->M, K), MC = mc_rows(kern), NC = nc_cols(kern);
+    const int NR = kern->nr;
+    /* rows per A panel: MR, or the panel height of an A packed at load */
+    const int MR = t->a.kind == NN_GEMM_PACKED && t->a.ph > 0 ? t->a.ph : kern->mr, MRS = kern->mr;
+    const int64_t K = t->K, KCB = kc_block(kern, t->M, K), NC = nc_cols(kern);
+    const int64_t MC = mc_rows(kern) / kern->mr * MR;
     nn_ukr_epi e;
     e.alpha = t->alpha;
     for (int64_t jc = n0; jc < n1; jc += NC) {
@@ -345,12 +371,12 @@ static void gemm_rect(const nn_gemm_kernel *kern, const nn_gemm_task *t, int64_t
                 const float *ap;
                 int64_t astride;
                 if (t->a.kind == NN_GEMM_PACKED) {
-                    ap = t->a.p + (ic / MR) * K * MR + pc * MR;
-                    astride = K * MR;
+                    ap = t->a.p + (ic / MR) * K * MRS + pc * MRS;
+                    astride = K * MRS;
                 } else {
                     pack_block(&t->a, 0, MR, ic, mc, pc, kc, abuf);
                     ap = abuf;
-                    astride = kc * MR;
+                    astride = kc * MRS;
                 }
                 for (int64_t ir = 0; ir < mc; ir += MR) {
                     int mr = (int)(mc - ir < MR ? mc - ir : MR);
@@ -371,8 +397,14 @@ static void gemm_rect(const nn_gemm_kernel *kern, const nn_gemm_task *t, int64_t
 /* ---- threading ------------------------------------------------------------------------ */
 
 /* Chooses a tm×tn grid (tm*tn <= nth) for a task. */
+/* Rows per A panel of a task. */
+static int task_ph(const nn_gemm_kernel *kern, const nn_gemm_task *t) {
+    return t->a.kind == NN_GEMM_PACKED && t->a.ph > 0 ? t->a.ph : kern->mr;
+}
+
 static void split_grid(const nn_gemm_kernel *kern, const nn_gemm_task *t, int nth, int *tm, int *tn) {
-    int64_t mu = (t->M + kern->mr - 1) / kern->mr, nu = (t->N + kern->nr - 1) / kern->nr;
+    const int ph = task_ph(kern, t);
+    int64_t mu = (t->M + ph - 1) / ph, nu = (t->N + kern->nr - 1) / kern->nr;
     double best = -1;
     *tm = *tn = 1;
     /* prefer splitting N when A is packed at load (each worker packs only its own B
@@ -384,7 +416,7 @@ static void split_grid(const nn_gemm_kernel *kern, const nn_gemm_task *t, int nt
             if (a > mu) continue;
             b = (int)(nu < b ? nu : b);
         }
-        double rows = (double)((mu + a - 1) / a) * kern->mr;
+        double rows = (double)((mu + a - 1) / a) * ph;
         double cols = (double)((nu + b - 1) / b) * kern->nr;
         double cost = rows * cols;
         int better = best < 0 || cost < best * 0.999 ||
@@ -417,12 +449,13 @@ static void run_task_part(const batch_job *j, const nn_gemm_task *t, int ith, in
     split_grid(j->kern, t, nth, &tm, &tn);
     if (ith >= tm * tn) return;
     int im = ith / tn, in = ith % tn;
-    int64_t mu = (t->M + j->kern->mr - 1) / j->kern->mr, nu = (t->N + j->kern->nr - 1) / j->kern->nr;
+    const int ph = task_ph(j->kern, t);
+    int64_t mu = (t->M + ph - 1) / ph, nu = (t->N + j->kern->nr - 1) / j->kern->nr;
     int64_t mb, me, nb, ne;
     fsift_split_range(mu, im, tm, &mb, &me);
     fsift_split_range(nu, in, tn, &nb, &ne);
-    mb *= j->kern->mr;
-    me *= j->kern->mr;
+    mb *= ph;
+    me *= ph;
     nb *= j->kern->nr;
     ne *= j->kern->nr;
     if (me > t->M) me = t->M;

@@ -139,6 +139,7 @@ typedef struct nn_gemm_src {
                                  PACKED: the panels */
     int64_t rs, cs;           /* DENSE strides */
     const nn_conv_geom *geom; /* CONV */
+    int ph;                   /* PACKED A: rows per panel (<= MR; 0 = MR), see nn_gemm_pack_a */
 } nn_gemm_src;
 
 /* One GEMM: C = alpha*A*B (+ epilogue). */
@@ -163,6 +164,15 @@ size_t nn_gemm_packed_floats(int64_t rows, int64_t K, int R);
  * DENSE or CONV. */
 void nn_gemm_pack(const nn_gemm_kernel *kern, int as_b, const nn_gemm_src *src, int64_t rows,
                   int64_t K, float *dst);
+
+/* Rows per A panel that spread `rows` evenly over the fewest panels of at most MR rows
+ * (16 rows with MR 14: two panels of 8, not 14 + 2). */
+int nn_gemm_balanced_ph(const nn_gemm_kernel *kern, int64_t rows);
+/* Floats for A packed with panels of ph rows (each panel still MR wide per k); 0 on overflow. */
+size_t nn_gemm_packed_a_floats(const nn_gemm_kernel *kern, int64_t rows, int64_t K, int ph);
+/* Packs a whole A operand (DENSE or CONV) into panels of ph rows, MR floats per k. */
+void nn_gemm_pack_a(const nn_gemm_kernel *kern, const nn_gemm_src *src, int64_t rows, int64_t K, int ph,
+                    float *dst);
 
 /* Scratch bytes one worker needs for tasks of this size. */
 size_t nn_gemm_scratch_per_thread(const nn_gemm_kernel *kern, int64_t M, int64_t N, int64_t K);
