@@ -551,7 +551,7 @@ fsift_status nn_resize_run(nn_kctx *k) {
         memcpy(k->out[0]->data, x->data, (size_t)n * sizeof(float));
         return FSIFT_OK;
     }
-    float *bufs[2] = {k->scratch, (float *)k->scratch + st->buf_elems};
+    float *bufs[2] = {k->scratch, k->scratch ? (float *)k->scratch + st->buf_elems : NULL};
     const float *src = x->data;
     for (int p = 0; p < st->npass; p++) {
         const int a = st->pass_axis[p];
