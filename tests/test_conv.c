@@ -350,6 +350,11 @@ static void test_model_shapes(void) {
     c = base; c.C = c.M = c.group = 3; c.H = 6; c.W = 77; c.kh = c.kw = 3; c.pads[1] = 1; c.pads[3] = 1; run_case(&c, pool);
     c = base; c.nhwc = 1; c.N = 2; c.C = c.M = c.group = 40; c.H = 9; c.W = 11; c.kh = c.kw = 3; c.sh = c.sw = 2;
     c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1; c.act = 1; run_case(&c, pool);
+    /* depthwise 3x3 "same" on planes narrower than a vector (several rows per vector) */
+    for (int64_t wdt = 1; wdt <= 16; wdt *= 2) {
+        c = base; c.C = c.M = c.group = 7; c.H = wdt == 8 ? 8 : 5; c.W = wdt; c.kh = c.kw = 3;
+        c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1; c.act = 2; run_case(&c, pool);
+    }
     /* 1x1 pointwise */
     c = base; c.C = 24; c.M = 28; c.group = 1; c.H = c.W = 64; c.kh = c.kw = 1; run_case(&c, pool);
     /* ArcFace-like 3x3 at 14x14 and 7x7: K = 2304/4608, M = 256/512 */

@@ -35,6 +35,12 @@ static inline dw_mask dw_mask_range(int64_t lo, int64_t hi) {
     __m256i lt = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)hi), lane);
     return _mm256_and_si256(ge, lt);
 }
+static inline dw_mask dw_mask_bits(uint32_t bits) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i b = _mm256_srlv_epi32(_mm256_set1_epi32((int)bits), lane);
+    return _mm256_cmpeq_epi32(_mm256_and_si256(b, _mm256_set1_epi32(1)), _mm256_set1_epi32(1));
+}
+static inline dw_mask dw_mask_and(dw_mask a, dw_mask b) { return _mm256_and_si256(a, b); }
 static inline dw_vec dw_loadm(const float *p, dw_mask m) { return _mm256_maskload_ps(p, m); }
 static inline void dw_storem(float *p, dw_mask m, dw_vec v) { _mm256_maskstore_ps(p, m, v); }
 static inline dw_vec dw_load2(const float *p, dw_mask m0, dw_mask m1) {

@@ -33,6 +33,8 @@ static inline dw_mask dw_mask_range(int64_t lo, int64_t hi) {
     unsigned int l = lo >= 16 ? 0xFFFFu : lo <= 0 ? 0u : (1u << lo) - 1u;
     return (dw_mask)(h & ~l);
 }
+static inline dw_mask dw_mask_bits(uint32_t bits) { return (dw_mask)bits; }
+static inline dw_mask dw_mask_and(dw_mask a, dw_mask b) { return (dw_mask)(a & b); }
 static inline dw_vec dw_loadm(const float *p, dw_mask m) { return _mm512_maskz_loadu_ps(m, p); }
 static inline void dw_storem(float *p, dw_mask m, dw_vec v) { _mm512_mask_storeu_ps(p, m, v); }
 static inline dw_vec dw_load2(const float *p, dw_mask m0, dw_mask m1) {

@@ -24,7 +24,8 @@
  * The including file defines: DW_VL (floats per vector), dw_vec, dw_mask, dw_zero, dw_set1,
  * dw_fma, dw_mul, dw_add, dw_clamp, dw_loadu, dw_storeu, dw_mask_range(lo, hi) (lanes lo <= l < hi),
  * dw_loadm, dw_storem, dw_load2 (stride-2 deinterleave of 2*DW_VL floats with raw masks),
- * dw_even / dw_odd (even / odd floats of two vectors), dw_gather, DW_NV, DW_PX and
+ * dw_even / dw_odd (even / odd floats of two vectors), dw_mask_bits (a mask from a lane
+ * bitmap), dw_mask_and, dw_gather, DW_NV, DW_PX and
  * DW_NAME(x) (the function name suffix).
  */
 
@@ -68,29 +69,35 @@ static inline void dw_store_out(float *yr, int64_t o, int64_t OW, dw_vec r, int 
     else dw_storem(yr + o, dw_mask_range(0, OW - o), r);
 }
 
-/* 3×3 border block (or a row with a missing input row): loads masked to the row. */
-static inline dw_vec dw_3x3_edge(const float *const *rows, int64_t x0, int64_t W, int64_t s, const dw_vec *wk,
-                                 dw_vec vb) {
-    dw_vec acc[3] = {vb, dw_zero(), dw_zero()};
+/* Load masks of a 3×3 border block whose first tap reads input column x0: stride 1: one per
+ * kx; stride 2: the four raw vectors (two at +0, two at +2). */
+static inline void dw_3x3_masks(int64_t x0, int64_t W, int64_t s, dw_mask *m) {
     if (s == 1) {
-        const dw_mask m0 = dw_mask_range(-x0, W - x0), m1 = dw_mask_range(-x0 - 1, W - x0 - 1);
-        const dw_mask m2 = dw_mask_range(-x0 - 2, W - x0 - 2);
-        for (int ky = 0; ky < 3; ky++) {
-            if (!rows[ky]) continue;
-            const float *q = rows[ky] + x0;
-            acc[ky] = dw_fma(wk[3 * ky], dw_loadm(q, m0), acc[ky]);
-            acc[ky] = dw_fma(wk[3 * ky + 1], dw_loadm(q + 1, m1), acc[ky]);
-            acc[ky] = dw_fma(wk[3 * ky + 2], dw_loadm(q + 2, m2), acc[ky]);
-        }
+        for (int kx = 0; kx < 3; kx++) m[kx] = dw_mask_range(-x0 - kx, W - x0 - kx);
+        m[3] = m[2];
     } else {
-        const dw_mask ml = dw_mask_range(-x0, W - x0), mh = dw_mask_range(-x0 - DW_VL, W - x0 - DW_VL);
-        const dw_mask ml2 = dw_mask_range(-x0 - 2, W - x0 - 2);
-        const dw_mask mh2 = dw_mask_range(-x0 - 2 - DW_VL, W - x0 - 2 - DW_VL);
-        for (int ky = 0; ky < 3; ky++) {
-            if (!rows[ky]) continue;
-            const float *q = rows[ky] + x0;
-            dw_vec lo = dw_loadm(q, ml), hi = dw_loadm(q + DW_VL, mh);
-            dw_vec lo2 = dw_loadm(q + 2, ml2), hi2 = dw_loadm(q + 2 + DW_VL, mh2);
+        m[0] = dw_mask_range(-x0, W - x0);
+        m[1] = dw_mask_range(-x0 - DW_VL, W - x0 - DW_VL);
+        m[2] = dw_mask_range(-x0 - 2, W - x0 - 2);
+        m[3] = dw_mask_range(-x0 - 2 - DW_VL, W - x0 - 2 - DW_VL);
+    }
+}
+
+/* 3×3 border block (or a row with a missing input row, NULL): loads masked with m. */
+static inline dw_vec dw_3x3_edge(const float *const *rows, int64_t x0, int64_t s, const dw_mask *m,
+                                 const dw_vec *wk, dw_vec vb) {
+    dw_vec acc[3] = {vb, dw_zero(), dw_zero()};
+#pragma GCC unroll 3
+    for (int ky = 0; ky < 3; ky++) {
+        if (!rows[ky]) continue;
+        const float *q = rows[ky] + x0;
+        if (s == 1) {
+            acc[ky] = dw_fma(wk[3 * ky], dw_loadm(q, m[0]), acc[ky]);
+            acc[ky] = dw_fma(wk[3 * ky + 1], dw_loadm(q + 1, m[1]), acc[ky]);
+            acc[ky] = dw_fma(wk[3 * ky + 2], dw_loadm(q + 2, m[2]), acc[ky]);
+        } else {
+            dw_vec lo = dw_loadm(q, m[0]), hi = dw_loadm(q + DW_VL, m[1]);
+            dw_vec lo2 = dw_loadm(q + 2, m[2]), hi2 = dw_loadm(q + 2 + DW_VL, m[3]);
             acc[ky] = dw_fma(wk[3 * ky], dw_even(lo, hi), acc[ky]);
             acc[ky] = dw_fma(wk[3 * ky + 1], dw_odd(lo, hi), acc[ky]);
             acc[ky] = dw_fma(wk[3 * ky + 2], dw_even(lo2, hi2), acc[ky]);
@@ -99,74 +106,157 @@ static inline dw_vec dw_3x3_edge(const float *const *rows, int64_t x0, int64_t W
     return dw_add(dw_add(acc[0], acc[1]), acc[2]);
 }
 
-/* 3×3, dilation 1, stride 1 or 2: one plane. Each output row is split into border blocks
- * (masked loads) and a run of interior blocks (plain loads, three independent sums). */
-static void dw_nchw_3x3(const nn_conv_params *p, const float *xp, const float *wp, dw_vec vb, float *yp,
-                        int clamp, dw_vec vlo, dw_vec vhi) {
-    const dw_vec wk[9] = {dw_set1(wp[0]), dw_set1(wp[1]), dw_set1(wp[2]), dw_set1(wp[3]), dw_set1(wp[4]),
-                          dw_set1(wp[5]), dw_set1(wp[6]), dw_set1(wp[7]), dw_set1(wp[8])};
-    const dw_vec w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3], w4 = wk[4], w5 = wk[5], w6 = wk[6], w7 = wk[7], w8 = wk[8];
+/* 3×3 stride 1 "same" (pads 1) on planes narrower than a vector whose width divides it:
+ * each vector holds DW_VL / W whole output rows, the plane read as one flat array with
+ * loads masked to valid rows (a contiguous lane range) and columns (a per-kx pattern). */
+static void dw_nchw_3x3_flat(const nn_conv_params *p, const float *xp, const dw_vec *wk, dw_vec vb, float *yp,
+                             const dw_mask *colm, int clamp, dw_vec vlo, dw_vec vhi) {
+    const int64_t W = p->W, H = p->H, R = DW_VL / W, n = H * W;
+    for (int64_t oy0 = 0; oy0 < H; oy0 += R) {
+        dw_vec acc[3] = {vb, dw_zero(), dw_zero()};
+#pragma GCC unroll 3
+        for (int ky = 0; ky < 3; ky++) {
+            /* lanes whose input row oy0 + l/W + ky - 1 lies in [0, H) */
+            const int64_t lo = (1 - ky - oy0) * W, hi = (H + 1 - ky - oy0) * W;
+            const dw_mask rm = dw_mask_range(lo, hi);
+            const float *q = xp + (oy0 + ky - 1) * W - 1;
+#pragma GCC unroll 3
+            for (int kx = 0; kx < 3; kx++)
+                acc[ky] = dw_fma(wk[3 * ky + kx], dw_loadm(q + kx, dw_mask_and(rm, colm[kx])), acc[ky]);
+        }
+        dw_vec r = dw_add(dw_add(acc[0], acc[1]), acc[2]);
+        if (clamp) r = dw_clamp(r, vlo, vhi);
+        const int64_t o = oy0 * W;
+        if (o + DW_VL <= n) dw_storeu(yp + o, r);
+        else dw_storem(yp + o, dw_mask_range(0, n - o), r);
+    }
+}
+
+#define DW_EDGE_CACHE 8 /* border blocks per row whose masks are computed once per call */
+
+/* What a 3×3 call computes once for all its planes: the block layout of a row and the masks
+ * of its border blocks (they depend only on the column). */
+typedef struct dw3_geom {
+    int flat;                    /* dw_nchw_3x3_flat applies */
+    dw_mask colm[3];             /* flat: column masks per kx */
+    int64_t need, olo, ohi;      /* interior blocks: olo <= ox0 <= ohi */
+    int64_t nblk, nleft, first_right, ne;
+    dw_mask em[DW_EDGE_CACHE][4];
+} dw3_geom;
+
+static void dw3_setup(const nn_conv_params *p, dw3_geom *g) {
     const int64_t s = p->sw, W = p->W, OW = p->OW;
+    g->flat = s == 1 && p->sh == 1 && p->pt == 1 && p->pl == 1 && OW == W && p->OH == p->H && W < DW_VL &&
+              DW_VL % W == 0;
+    if (g->flat) {
+        for (int kx = 0; kx < 3; kx++) {
+            uint32_t bits = 0;
+            for (int l = 0; l < DW_VL; l++) {
+                int64_t c = l % W + kx - 1;
+                if (c >= 0 && c < W) bits |= 1u << l;
+            }
+            g->colm[kx] = dw_mask_bits(bits);
+        }
+        return;
+    }
     /* input floats a block reads from its first column: stride 1: DW_VL + 2; stride 2: two
      * pairs of vectors starting at +0 and +2 */
-    const int64_t need = s == 1 ? DW_VL + 2 : 2 * DW_VL + 2;
+    g->need = s == 1 ? DW_VL + 2 : 2 * DW_VL + 2;
     /* interior blocks: x0 = ox0*s - pl >= 0, x0 + need <= W, ox0 + DW_VL <= OW */
     int64_t olo = (p->pl + s - 1) / s;
     olo = (olo + DW_VL - 1) / DW_VL * DW_VL;
-    int64_t ohi = W - need + p->pl < 0 ? -1 : (W - need + p->pl) / s; /* last ox0 allowed */
+    int64_t ohi = W - g->need + p->pl < 0 ? -1 : (W - g->need + p->pl) / s; /* last ox0 allowed */
     if (ohi > OW - DW_VL) ohi = OW - DW_VL;
+    if (ohi < olo) ohi = olo - DW_VL; /* no interior block: all are borders */
+    g->olo = olo;
+    g->ohi = ohi;
+    g->nblk = (OW + DW_VL - 1) / DW_VL;
+    g->nleft = olo / DW_VL;
+    g->first_right = ohi < olo ? g->nleft : ohi / DW_VL + 1;
+    g->ne = 0;
+    for (int64_t bi = 0; bi < g->nblk && g->ne < DW_EDGE_CACHE; bi++)
+        if (bi < g->nleft || bi >= g->first_right) dw_3x3_masks(bi * DW_VL * s - p->pl, W, s, g->em[g->ne++]);
+}
+
+/* 3×3, dilation 1, stride 1 or 2: one plane. Each output row is split into border blocks
+ * (masked loads) and a run of interior blocks (plain loads, three independent sums). */
+static void dw_nchw_3x3(const nn_conv_params *p, const dw3_geom *g, const float *xp, const float *wp, dw_vec vb,
+                        float *yp, int clamp, dw_vec vlo, dw_vec vhi) {
+    const dw_vec wk[9] = {dw_set1(wp[0]), dw_set1(wp[1]), dw_set1(wp[2]), dw_set1(wp[3]), dw_set1(wp[4]),
+                          dw_set1(wp[5]), dw_set1(wp[6]), dw_set1(wp[7]), dw_set1(wp[8])};
+    const int64_t s = p->sw, W = p->W, OW = p->OW;
+    if (g->flat) {
+        dw_nchw_3x3_flat(p, xp, wk, vb, yp, g->colm, clamp, vlo, vhi);
+        return;
+    }
+    const dw_vec w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3], w4 = wk[4], w5 = wk[5], w6 = wk[6], w7 = wk[7], w8 = wk[8];
+    const int64_t ohi = g->ohi, nblk = g->nblk, nleft = g->nleft, first_right = g->first_right, ne = g->ne;
     for (int64_t oy = 0; oy < p->OH; oy++) {
         float *yr = yp + oy * OW;
         const int64_t iy = oy * p->sh - p->pt;
         const float *rows[3];
         for (int ky = 0; ky < 3; ky++) rows[ky] = iy + ky >= 0 && iy + ky < p->H ? xp + (iy + ky) * W : NULL;
-        int64_t ox0 = 0;
-        if (rows[0] && rows[1] && rows[2] && olo <= ohi) {
-            for (; ox0 < olo; ox0 += DW_VL)
-                dw_store_out(yr, ox0, OW, dw_3x3_edge(rows, ox0 * s - p->pl, W, s, wk, vb), clamp, vlo, vhi);
-            const float *r0 = rows[0] - p->pl, *r1 = rows[1] - p->pl, *r2 = rows[2] - p->pl;
-            if (s == 1) {
-                for (; ox0 <= ohi; ox0 += DW_VL) {
-                    dw_vec a0 = dw_fma(w0, dw_loadu(r0 + ox0), vb);
-                    dw_vec a1 = dw_set1(0.f), a2 = dw_set1(0.f);
-                    a1 = dw_fma(w3, dw_loadu(r1 + ox0), a1);
-                    a2 = dw_fma(w6, dw_loadu(r2 + ox0), a2);
-                    a0 = dw_fma(w1, dw_loadu(r0 + ox0 + 1), a0);
-                    a1 = dw_fma(w4, dw_loadu(r1 + ox0 + 1), a1);
-                    a2 = dw_fma(w7, dw_loadu(r2 + ox0 + 1), a2);
-                    a0 = dw_fma(w2, dw_loadu(r0 + ox0 + 2), a0);
-                    a1 = dw_fma(w5, dw_loadu(r1 + ox0 + 2), a1);
-                    a2 = dw_fma(w8, dw_loadu(r2 + ox0 + 2), a2);
-                    dw_vec r = dw_add(dw_add(a0, a1), a2);
-                    if (clamp) r = dw_clamp(r, vlo, vhi);
-                    dw_storeu(yr + ox0, r);
+        const int full = rows[0] && rows[1] && rows[2];
+        int64_t e = 0;
+        for (int64_t bi = 0; bi < nblk; bi++) {
+            const int64_t ox0 = bi * DW_VL, x0 = ox0 * s - p->pl;
+            if (bi >= nleft && bi < first_right && full) {
+                /* a run of interior blocks */
+                const float *r0 = rows[0] - p->pl, *r1 = rows[1] - p->pl, *r2 = rows[2] - p->pl;
+                int64_t o = ox0;
+                if (s == 1) {
+                    for (; o <= ohi; o += DW_VL) {
+                        dw_vec a0 = dw_fma(w0, dw_loadu(r0 + o), vb);
+                        dw_vec a1 = dw_mul(w3, dw_loadu(r1 + o));
+                        dw_vec a2 = dw_mul(w6, dw_loadu(r2 + o));
+                        a0 = dw_fma(w1, dw_loadu(r0 + o + 1), a0);
+                        a1 = dw_fma(w4, dw_loadu(r1 + o + 1), a1);
+                        a2 = dw_fma(w7, dw_loadu(r2 + o + 1), a2);
+                        a0 = dw_fma(w2, dw_loadu(r0 + o + 2), a0);
+                        a1 = dw_fma(w5, dw_loadu(r1 + o + 2), a1);
+                        a2 = dw_fma(w8, dw_loadu(r2 + o + 2), a2);
+                        dw_vec r = dw_add(dw_add(a0, a1), a2);
+                        if (clamp) r = dw_clamp(r, vlo, vhi);
+                        dw_storeu(yr + o, r);
+                    }
+                } else {
+                    for (; o <= ohi; o += DW_VL) {
+                        const int64_t x = 2 * o;
+                        dw_vec lo = dw_loadu(r0 + x), hi = dw_loadu(r0 + x + DW_VL);
+                        dw_vec lo2 = dw_loadu(r0 + x + 2), hi2 = dw_loadu(r0 + x + 2 + DW_VL);
+                        dw_vec a0 = dw_fma(w0, dw_even(lo, hi), vb);
+                        a0 = dw_fma(w1, dw_odd(lo, hi), a0);
+                        a0 = dw_fma(w2, dw_even(lo2, hi2), a0);
+                        lo = dw_loadu(r1 + x), hi = dw_loadu(r1 + x + DW_VL);
+                        lo2 = dw_loadu(r1 + x + 2), hi2 = dw_loadu(r1 + x + 2 + DW_VL);
+                        dw_vec a1 = dw_mul(w3, dw_even(lo, hi));
+                        a1 = dw_fma(w4, dw_odd(lo, hi), a1);
+                        a1 = dw_fma(w5, dw_even(lo2, hi2), a1);
+                        lo = dw_loadu(r2 + x), hi = dw_loadu(r2 + x + DW_VL);
+                        lo2 = dw_loadu(r2 + x + 2), hi2 = dw_loadu(r2 + x + 2 + DW_VL);
+                        dw_vec a2 = dw_mul(w6, dw_even(lo, hi));
+                        a2 = dw_fma(w7, dw_odd(lo, hi), a2);
+                        a2 = dw_fma(w8, dw_even(lo2, hi2), a2);
+                        dw_vec r = dw_add(dw_add(a0, a1), a2);
+                        if (clamp) r = dw_clamp(r, vlo, vhi);
+                        dw_storeu(yr + o, r);
+                    }
                 }
-            } else {
-                for (; ox0 <= ohi; ox0 += DW_VL) {
-                    const int64_t x = 2 * ox0;
-                    dw_vec lo = dw_loadu(r0 + x), hi = dw_loadu(r0 + x + DW_VL);
-                    dw_vec lo2 = dw_loadu(r0 + x + 2), hi2 = dw_loadu(r0 + x + 2 + DW_VL);
-                    dw_vec a0 = dw_fma(w0, dw_even(lo, hi), vb);
-                    a0 = dw_fma(w1, dw_odd(lo, hi), a0);
-                    a0 = dw_fma(w2, dw_even(lo2, hi2), a0);
-                    lo = dw_loadu(r1 + x), hi = dw_loadu(r1 + x + DW_VL);
-                    lo2 = dw_loadu(r1 + x + 2), hi2 = dw_loadu(r1 + x + 2 + DW_VL);
-                    dw_vec a1 = dw_mul(w3, dw_even(lo, hi));
-                    a1 = dw_fma(w4, dw_odd(lo, hi), a1);
-                    a1 = dw_fma(w5, dw_even(lo2, hi2), a1);
-                    lo = dw_loadu(r2 + x), hi = dw_loadu(r2 + x + DW_VL);
-                    lo2 = dw_loadu(r2 + x + 2), hi2 = dw_loadu(r2 + x + 2 + DW_VL);
-                    dw_vec a2 = dw_mul(w6, dw_even(lo, hi));
-                    a2 = dw_fma(w7, dw_odd(lo, hi), a2);
-                    a2 = dw_fma(w8, dw_even(lo2, hi2), a2);
-                    dw_vec r = dw_add(dw_add(a0, a1), a2);
-                    if (clamp) r = dw_clamp(r, vlo, vhi);
-                    dw_storeu(yr + ox0, r);
-                }
+                bi = first_right - 1;
+                continue;
             }
+            dw_mask mloc[4];
+            const dw_mask *m;
+            const int border = bi < nleft || bi >= first_right;
+            if (border && e < ne) {
+                m = g->em[e];
+            } else {
+                dw_3x3_masks(x0, W, s, mloc);
+                m = mloc;
+            }
+            if (border) e++;
+            dw_store_out(yr, ox0, OW, dw_3x3_edge(rows, x0, s, m, wk, vb), clamp, vlo, vhi);
         }
-        for (; ox0 < OW; ox0 += DW_VL)
-            dw_store_out(yr, ox0, OW, dw_3x3_edge(rows, ox0 * s - p->pl, W, s, wk, vb), clamp, vlo, vhi);
     }
 }
 
@@ -178,6 +268,8 @@ void DW_NAME(nn_dw_nchw)(const nn_conv_params *p, const float *x, const float *w
     const int clamp = flo > -INFINITY || fhi < INFINITY;
     const dw_vec vlo = dw_set1(flo), vhi = dw_set1(fhi);
     const int k3 = p->kh == 3 && p->kw == 3 && p->dh == 1 && p->dw == 1 && (p->sw == 1 || p->sw == 2);
+    dw3_geom g3;
+    if (k3) dw3_setup(p, &g3);
     for (int64_t plane = begin; plane < end; plane++) {
         const int64_t n = plane / p->M, m = plane % p->M, c = m / mult;
         const float *xp = x + (n * p->C + c) * p->H * p->W;
@@ -185,7 +277,7 @@ void DW_NAME(nn_dw_nchw)(const nn_conv_params *p, const float *x, const float *w
         float *yp = y + plane * opix;
         const dw_vec vb = dw_set1(b ? b[m] : 0.f);
         if (k3) {
-            dw_nchw_3x3(p, xp, wp, vb, yp, clamp, vlo, vhi);
+            dw_nchw_3x3(p, &g3, xp, wp, vb, yp, clamp, vlo, vhi);
             continue;
         }
         for (int64_t oy = 0; oy < p->OH; oy++) {
@@ -193,6 +285,7 @@ void DW_NAME(nn_dw_nchw)(const nn_conv_params *p, const float *x, const float *w
             const int64_t iy0 = oy * p->sh - p->pt;
             for (int64_t ox0 = 0; ox0 < p->OW; ox0 += DW_NV * DW_VL) {
                 dw_vec acc0[DW_NV], acc1[DW_NV];
+#pragma GCC unroll 8
                 for (int v = 0; v < DW_NV; v++) {
                     acc0[v] = vb;
                     acc1[v] = dw_zero();
@@ -206,15 +299,18 @@ void DW_NAME(nn_dw_nchw)(const nn_conv_params *p, const float *x, const float *w
                         const dw_vec wv = dw_set1(wp[ky * p->kw + kx]);
                         const int64_t ixb = ox0 * p->sw - p->pl + kx * p->dw;
                         if (parity) {
+#pragma GCC unroll 8
                             for (int v = 0; v < DW_NV; v++)
                                 acc1[v] = dw_fma(wv, dw_load_row(row, ixb + (int64_t)v * DW_VL * p->sw, p->sw, p->W), acc1[v]);
                         } else {
+#pragma GCC unroll 8
                             for (int v = 0; v < DW_NV; v++)
                                 acc0[v] = dw_fma(wv, dw_load_row(row, ixb + (int64_t)v * DW_VL * p->sw, p->sw, p->W), acc0[v]);
                         }
                         parity ^= 1;
                     }
                 }
+#pragma GCC unroll 8
                 for (int v = 0; v < DW_NV; v++) {
                     int64_t o = ox0 + (int64_t)v * DW_VL;
                     if (o >= p->OW) break;
