@@ -1,19 +1,25 @@
 /*
- * conv.c — operator group nn_ops_conv (see ../ops.h): Conv, Gemm and MatMul.
+ * conv.c — operator group nn_ops_conv (see ../ops.h): Conv, Gemm, MatMul and ConvTranspose.
  *
  * Every operator parses and checks its node in infer (attributes, dtypes, shapes, every size
  * product checked for overflow), picks an algorithm for the CPU level in k->cpu, and keeps
  * the result in its state; run only moves pointers and calls kernels.
  *
- * Conv (ONNX NCHW, and the NHWC extension for graphs made from TFLite; 1-D and 2-D):
- *   - depthwise (group == C, each group one input channel): direct kernels (dwconv_*.c),
- *     NCHW vectorised along rows, NHWC across channels;
- *   - everything else: one GEMM per (image, group) for NCHW, y[M/g, OH*OW] = w[M/g, K] ·
- *     im2col(x)[K, OH*OW], or one GEMM per group over the whole batch for NHWC,
- *     y[N*OH*OW, M/g] = im2col(x)[N*OH*OW, K] · w^T. The im2col matrix is never built: the
- *     GEMM packer reads the image (gemm.c), and a 1×1, stride-1, unpadded convolution uses x
- *     as the matrix directly. Bias and clamp activations are fused into the GEMM's store.
+ * Conv (ONNX NCHW, and the NHWC extension for graphs made from TFLite; 1-D and 2-D), by
+ * shape, all as register-tiled GEMMs (gemm.h) that never build an im2col matrix:
+ *   - depthwise (group == C, each group one input channel): dwconv_*.c, NCHW vectorised
+ *     along rows, NHWC across channels;
+ *   - NHWC: indirect tiles, rows = MR output pixels (any image of the batch), columns = NR
+ *     output channels, A read through per-pixel, per-tap pointers (zero row for padding);
+ *   - NCHW with >= 128 input and >= 64 output channels per group (deep layers, small
+ *     feature maps): the same indirect tiles over a zero-padded copy of each image, so a 7×7
+ *     or 14×14 map wastes no vector lanes; weights packed tap-major (WK_GEMM_BT);
+ *   - other NCHW: direct tiles (rows = output channels in balanced panels, columns = 32 or 16
+ *     pixels of an output row read straight from the image; 1×1 stride-1 convolutions as one
+ *     flat row), unless rows are so short that lanes would be wasted: then the packed GEMM
+ *     with an implicit im2col packer (gemm.c);
  *   - the plain-loop reference (conv_ref.c) when no SIMD level is usable.
+ * Bias and clamp activations are fused into the tiles' stores; TANH is applied afterwards.
  * Gemm: Y = alpha·A'·B' + beta·C (C broadcast to [M,N]); C as a row or column vector with
  *   beta = 1 becomes the fused bias, otherwise Y is prefilled with beta·C and accumulated.
  * MatMul: NumPy semantics (1-D operands, batch broadcasting). When B has no batch (the
@@ -1038,7 +1044,8 @@ static fsift_status matmul_infer(nn_kctx *k) {
     if (k->n_in < 2 || !k->in[0] || !k->in[1]) return nn_op_error(k, FSIFT_E_FORMAT, "needs inputs A and B");
     const nn_tensor *a = k->in[0], *b = k->in[1];
     if (a->dtype != b->dtype)
-        return nn_op_error(k, FSIFT_E_SHAPE, "A is %s, B is %s", fsift_dtype_name(a->dtype), fsift_dtype_name(b->dtype));
+        return nn_op_error(k, FSIFT_E_SHAPE, "A is %s, B is %s", fsift_dtype_name(a->dtype),
+                           fsift_dtype_name(b->dtype));
     if (a->dtype != FSIFT_DTYPE_FLOAT32 && a->dtype != FSIFT_DTYPE_INT32 && a->dtype != FSIFT_DTYPE_INT64)
         return nn_op_error(k, FSIFT_E_UNSUPPORTED, "dtype %s not supported", fsift_dtype_name(a->dtype));
     if (a->rank < 1 || b->rank < 1) return nn_op_error(k, FSIFT_E_SHAPE, "operands must have rank >= 1");

@@ -36,7 +36,8 @@ static inline dw_vec dw_load_row(const float *row, int64_t ix0, int64_t s, int64
         return dw_loadm(row + ix0, dw_mask_range(-ix0, W - ix0));
     }
     if (s == 2) {
-        if (ix0 >= 0 && ix0 + 2 * DW_VL <= W) return dw_load2(row + ix0, dw_mask_range(0, DW_VL), dw_mask_range(0, DW_VL));
+        if (ix0 >= 0 && ix0 + 2 * DW_VL <= W)
+            return dw_load2(row + ix0, dw_mask_range(0, DW_VL), dw_mask_range(0, DW_VL));
         return dw_load2(row + ix0, dw_mask_range(-ix0, W - ix0), dw_mask_range(-ix0 - DW_VL, W - ix0 - DW_VL));
     }
     int64_t lo = ix0 >= 0 ? 0 : (-ix0 + s - 1) / s;
@@ -189,7 +190,8 @@ static void dw_nchw_3x3(const nn_conv_params *p, const dw3_geom *g, const float 
         dw_nchw_3x3_flat(p, xp, wk, vb, yp, g->colm, clamp, vlo, vhi);
         return;
     }
-    const dw_vec w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3], w4 = wk[4], w5 = wk[5], w6 = wk[6], w7 = wk[7], w8 = wk[8];
+    const dw_vec w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3], w4 = wk[4];
+    const dw_vec w5 = wk[5], w6 = wk[6], w7 = wk[7], w8 = wk[8];
     const int64_t ohi = g->ohi, nblk = g->nblk, nleft = g->nleft, first_right = g->first_right, ne = g->ne;
     for (int64_t oy = 0; oy < p->OH; oy++) {
         float *yr = yp + oy * OW;
@@ -301,11 +303,13 @@ void DW_NAME(nn_dw_nchw)(const nn_conv_params *p, const float *x, const float *w
                         if (parity) {
 #pragma GCC unroll 8
                             for (int v = 0; v < DW_NV; v++)
-                                acc1[v] = dw_fma(wv, dw_load_row(row, ixb + (int64_t)v * DW_VL * p->sw, p->sw, p->W), acc1[v]);
+                                acc1[v] = dw_fma(wv, dw_load_row(row, ixb + (int64_t)v * DW_VL * p->sw, p->sw, p->W),
+                                                 acc1[v]);
                         } else {
 #pragma GCC unroll 8
                             for (int v = 0; v < DW_NV; v++)
-                                acc0[v] = dw_fma(wv, dw_load_row(row, ixb + (int64_t)v * DW_VL * p->sw, p->sw, p->W), acc0[v]);
+                                acc0[v] = dw_fma(wv, dw_load_row(row, ixb + (int64_t)v * DW_VL * p->sw, p->sw, p->W),
+                                                 acc0[v]);
                         }
                         parity ^= 1;
                     }

@@ -14,7 +14,9 @@
  *
  * Micro-kernels exist per instruction set (gemm_avx2.c: 6×16, gemm_avx512.c: 14×32) and
  * are chosen at run time from fsift_cpu; the level is a parameter so that tests can run every
- * level in one process. Plain-loop reference versions of every operator live in conv_ref.c
+ * level in one process. Besides the packed-panel tile (ukr), each level has two tiles for
+ * convolutions that read the image in place: the direct tile (convk: B = pixels of an NCHW
+ * row) and the indirect tile (ukr_ind: A = pixels reached through per-tap row pointers). Plain-loop reference versions of every operator live in conv_ref.c
  * and are what the "generic" level runs.
  *
  * Threading: nn_gemm_batch splits each GEMM of a batch into a grid of rectangles of whole

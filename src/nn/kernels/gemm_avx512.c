@@ -172,7 +172,8 @@ static inline __attribute__((always_inline)) void convk_body(const int mr, const
                     if (half) {
                         b1 = b0;
                     } else {
-                        __m512 q2 = _mm512_maskz_loadu_ps(mk[kx][2], p + 32), q3 = _mm512_maskz_loadu_ps(mk[kx][3], p + 48);
+                        __m512 q2 = _mm512_maskz_loadu_ps(mk[kx][2], p + 32);
+                        __m512 q3 = _mm512_maskz_loadu_ps(mk[kx][3], p + 48);
                         b1 = _mm512_permutex2var_ps(q2, even, q3);
                     }
                 }
@@ -243,7 +244,8 @@ static void ukr_avx512(int64_t kc, const float *pa, const float *pb, float *c, i
     static void ind_##n(const nn_ind_args *a) { ind_body(n, a); }
 IND(1) IND(2) IND(3) IND(4) IND(5) IND(6) IND(7) IND(8) IND(9) IND(10) IND(11) IND(12) IND(13) IND(14)
 
-static const nn_ukr_ind_fn ind_table[MR] = {ind_1, ind_2, ind_3, ind_4, ind_5, ind_6, ind_7, ind_8, ind_9, ind_10, ind_11, ind_12, ind_13, ind_14};
+static const nn_ukr_ind_fn ind_table[MR] = {ind_1, ind_2,  ind_3,  ind_4,  ind_5,  ind_6,  ind_7,
+                                            ind_8, ind_9, ind_10, ind_11, ind_12, ind_13, ind_14};
 
 static void ukr_ind_avx512(const nn_ind_args *a) { ind_table[a->mr - 1](a); }
 
