@@ -10,7 +10,9 @@
  * operator that reads a tensor no earlier operator wrote is an error, which also rejects
  * cycles). Values are created lazily: a constant is copied into the graph only when some node
  * reads it as data, so weights that are only re-laid (depthwise filters) or read at load
- * (shapes, permutations, paddings, axes) are not stored twice.
+ * (shapes, permutations, paddings, axes) are not stored twice; a float32 constant made by a
+ * DEQUANTIZE at load and read by nothing but one depthwise convolution is re-laid in place
+ * (a count of each tensor's readers, made before the mapping, tells).
  *
  * Mapping (TFLite data is NHWC; nodes carry ONNX opset-13 semantics plus the extension
  * attributes of ../ops.h):
@@ -1587,9 +1589,9 @@ static fsift_status load(tl_ctx *c, const void *data, size_t size) {
     for (uint32_t i = 0; i < c->nt; i++) {
         fb_table t;
         if (!fb_vec_table(b, &sg_tensors, i, &t)) return fb_check(b);
+        if (t.pos > UINT32_MAX) return fsift_error(FSIFT_E_LIMIT, "tflite: tensor table beyond 4 GiB");
         c->t[i].pos = (uint32_t)t.pos;
         c->t[i].val = -1;
-        if (t.pos > UINT32_MAX) return fsift_error(FSIFT_E_LIMIT, "tflite: tensor table beyond 4 GiB");
         tinfo x;
         TRY(tensor_info(c, i, &x));
         c->t[i].dtype = (int8_t)x.dtype;
