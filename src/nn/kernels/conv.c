@@ -43,6 +43,11 @@
 #include "conv_impl.h"
 
 #define TASK_CHUNK 256          /* GEMM tasks handed to one nn_gemm_batch call */
+/* Least work (flops, or multiply-adds for depthwise) one worker gets: a fork/join costs a
+ * few microseconds on an idle machine and far more when the cores are shared, so work that
+ * small runs on the calling thread. */
+#define PAR_MIN_FLOPS 1000000.0
+#define PAR_MIN_DW_MACS 250000
 #define MAX_ATTR_VAL ((int64_t)1 << 24)
 #define MAX_GEMM_DIM ((int64_t)1 << 40)
 
@@ -585,12 +590,12 @@ typedef struct direct_job {
     int64_t t0; /* added to the work-item index (ALGO_IND, NCHW: first tile of the group) */
 } direct_job;
 
-/* Tiles per work item so that one item is at least ~64 Kflop. */
+/* Tiles per work item so that one item is at least PAR_MIN_FLOPS. */
 static int64_t direct_grain(const conv_state *s) {
     const nn_conv_params *p = &s->dp;
     double flops = 2.0 * (double)(p->M / p->group) * (double)(p->C / p->group) * (double)(p->kh * p->kw) *
                    (double)s->kern->conv_nr;
-    return flops >= 65536 ? 1 : (int64_t)(65536 / (flops > 1 ? flops : 1));
+    return flops >= PAR_MIN_FLOPS ? 1 : (int64_t)(PAR_MIN_FLOPS / (flops > 1 ? flops : 1));
 }
 
 static void direct_range(void *arg, int64_t begin, int64_t end) {
@@ -639,7 +644,7 @@ static int64_t ind_grain(const conv_state *s) {
     const nn_conv_params *p = &s->p;
     double flops = 2.0 * (double)(p->M / p->group) * (double)(p->C / p->group) * (double)(p->kh * p->kw) *
                    (double)s->kern->mr;
-    return flops >= 65536 ? 1 : (int64_t)(65536 / (flops > 1 ? flops : 1));
+    return flops >= PAR_MIN_FLOPS ? 1 : (int64_t)(PAR_MIN_FLOPS / (flops > 1 ? flops : 1));
 }
 
 static void ind_range(void *arg, int64_t begin, int64_t end) {
@@ -760,10 +765,12 @@ static fsift_status conv_run(nn_kctx *k) {
                 j.w = s->wpk;
             }
             int64_t work = p->OW * p->C * taps;
-            nn_parallel(k, p->N * p->OH, work > 65536 ? 1 : 65536 / (work ? work : 1), dw_range, &j);
+            nn_parallel(k, p->N * p->OH, work > PAR_MIN_DW_MACS ? 1 : PAR_MIN_DW_MACS / (work ? work : 1), dw_range,
+                        &j);
         } else {
             int64_t work = opix * taps;
-            nn_parallel(k, p->N * p->M, work > 65536 ? 1 : 65536 / (work ? work : 1), dw_range, &j);
+            nn_parallel(k, p->N * p->M, work > PAR_MIN_DW_MACS ? 1 : PAR_MIN_DW_MACS / (work ? work : 1), dw_range,
+                        &j);
         }
         if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
         return FSIFT_OK;

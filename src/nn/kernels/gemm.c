@@ -36,8 +36,9 @@
 #define NC_AVX512 1024
 #define NC_AVX2 512
 
-/* Least work (flops) that justifies waking one more worker. */
-#define FLOPS_PER_THREAD 400000.0
+/* Least work (flops) that justifies waking one more worker (a fork/join costs microseconds
+ * on an idle machine and much more when the cores are shared). */
+#define FLOPS_PER_THREAD 1000000.0
 
 nn_isa nn_isa_for(const fsift_cpu *cpu) {
     if (!cpu) cpu = fsift_cpu_get();
