@@ -186,7 +186,9 @@ int main(int argc, char **argv) {
     double mhz = cpu_mhz();
     printf("cpu: %s, %s, %d thread(s); clock %.0f MHz (/proc/cpuinfo)\n", fsift_cpu_model(), fsift_cpu_level(),
            threads, mhz);
-    printf("peak per core: %.1f GFLOP/s (2 FMA x 16 lanes x 2), %.1f GFLOP/s (2 FMA x 8 lanes x 2; Zen 4's real peak)\n",
+    printf("peak per core at that clock: %.1f GFLOP/s (2 FMA x 16 lanes x 2), %.1f GFLOP/s (2 FMA x 8 lanes x 2;\n"
+           "  the real peak of cores that split 512-bit FMAs in two, e.g. AMD Zen 4). Under a hypervisor 'cpu MHz' is\n"
+           "  the nominal clock: rates above the second figure mean the core boosts higher.\n",
            mhz * 1e-3 * 64, mhz * 1e-3 * 32);
     printf("%-32s %10s %10s %10s %10s\n", "layer", "min ms", "median ms", "GF/s(min)", "GF/s(med)");
     for (size_t li = 0; li < sizeof layers / sizeof *layers; li++) {
