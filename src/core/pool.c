@@ -4,20 +4,26 @@
  * One job at a time: fsift_pool_run publishes (fn, arg, nth) and bumps a generation counter;
  * every worker wakes, runs fn if its index is below nth, and acknowledges. The caller runs
  * worker 0's share itself, then waits until all workers have acknowledged, so no worker can
- * lag into the next job. Workers spin briefly on the generation counter before sleeping on
- * a condition variable: kernels are short (tens of microseconds), and a sleep/wake per
- * operator would cost more than the operator.
+ * lag into the next job. Workers spin briefly on the generation counter (busy, then yielding
+ * the CPU) before sleeping on a condition variable: kernels are short (tens of
+ * microseconds), and a sleep/wake per operator would cost more than the operator; the
+ * yielding phase keeps an oversubscribed machine from wasting whole timeslices on spinning.
  *
  * Threading contract: one thread submits to a pool at a time (sessions own their pools).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "facesift/core.h"
 
-#define SPIN_ITERS 20000
+/* Waiting: first a short busy spin (a kernel's fork/join takes microseconds), then yielding
+ * spins so that a thread sharing a core with us (an oversubscribed machine, or another
+ * process on the other core) gets to run, then sleep on a condition variable. */
+#define SPIN_PAUSE 256
+#define SPIN_YIELD 64
 
 struct fsift_pool {
     int n;                /* workers including the caller */
@@ -43,6 +49,17 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+/* Spins until *gen differs from seen (or stop), returning the last value read. */
+static unsigned spin_on_gen(fsift_pool *pool, unsigned seen) {
+    unsigned g = atomic_load(&pool->gen);
+    for (int i = 0; g == seen && i < SPIN_PAUSE + SPIN_YIELD && !atomic_load(&pool->stop); i++) {
+        if (i < SPIN_PAUSE) cpu_relax();
+        else sched_yield();
+        g = atomic_load(&pool->gen);
+    }
+    return g;
+}
+
 static void *worker_main(void *p) {
     worker_arg *wa = p;
     fsift_pool *pool = wa->pool;
@@ -50,11 +67,7 @@ static void *worker_main(void *p) {
     free(wa);
     unsigned seen = 0;
     for (;;) {
-        unsigned g = atomic_load(&pool->gen);
-        for (int spin = 0; g == seen && spin < SPIN_ITERS && !atomic_load(&pool->stop); spin++) {
-            cpu_relax();
-            g = atomic_load(&pool->gen);
-        }
+        unsigned g = spin_on_gen(pool, seen);
         if (g == seen) {
             pthread_mutex_lock(&pool->mu);
             while ((g = atomic_load(&pool->gen)) == seen && !atomic_load(&pool->stop))
@@ -138,7 +151,10 @@ void fsift_pool_run(fsift_pool *p, fsift_pool_fn fn, void *arg, int want) {
     pthread_cond_broadcast(&p->cv_start);
     pthread_mutex_unlock(&p->mu);
     fn(arg, 0, nth);
-    for (int spin = 0; atomic_load(&p->pending) > 0 && spin < SPIN_ITERS; spin++) cpu_relax();
+    for (int i = 0; atomic_load(&p->pending) > 0 && i < SPIN_PAUSE + SPIN_YIELD; i++) {
+        if (i < SPIN_PAUSE) cpu_relax();
+        else sched_yield();
+    }
     if (atomic_load(&p->pending) > 0) {
         pthread_mutex_lock(&p->mu);
         while (atomic_load(&p->pending) > 0) pthread_cond_wait(&p->cv_done, &p->mu);

@@ -210,6 +210,8 @@ fsift_status nn_plan_build(fsift_session *s, const fsift_tensor *inputs, int n_i
         k->n_out = node->n_out;
         k->cpu = cpu;
         k->plan = p;
+        k->pool = s->pool;         /* infer may size per-thread scratch from these */
+        k->nthreads = s->nthreads;
         int all_known = 1;
         for (int i = 0; i < node->n_in; i++) {
             k->in[i] = node->in[i] >= 0 ? &p->vt[node->in[i]] : NULL;
@@ -253,8 +255,6 @@ fsift_status nn_plan_build(fsift_session *s, const fsift_tensor *inputs, int n_i
                 if (!scratch) { st = fsift_error(FSIFT_E_NOMEM, "plan: out of memory for scratch"); goto fail_node; }
             }
             k->scratch = scratch;
-            k->pool = NULL;
-            k->nthreads = 1;
             st = def->run(k);
             free(scratch);
             k->scratch = NULL;
