@@ -25,17 +25,6 @@
 #include "nn/exec.h"
 #include "nn/graph.h"
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static double cpu_mhz(void) {
     FILE *f = fopen("/proc/cpuinfo", "r");
     if (!f) return 0;
@@ -208,11 +197,11 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 3; i++) fsift_session_run(s, &in, 1);
         double *t = calloc((size_t)it, sizeof *t);
         for (int i = 0; i < it; i++) {
-            double t0 = now_ms();
+            double t0 = fsift_now_ms();
             fsift_session_run(s, &in, 1);
-            t[i] = now_ms() - t0;
+            t[i] = fsift_now_ms() - t0;
         }
-        qsort(t, (size_t)it, sizeof *t, cmp_double);
+        fsift_sort_doubles(t, (size_t)it);
         printf("%-32s %10.3f %10.3f %10.1f %10.1f\n", L->name, t[0], t[it / 2], flops / t[0] * 1e-6,
                flops / t[it / 2] * 1e-6);
         fflush(stdout);

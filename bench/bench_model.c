@@ -16,17 +16,6 @@
 
 #include "facesift/facesift.h"
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 int main(int argc, char **argv) {
     const char *path = NULL, *shape = NULL;
     int threads = 1, warmup = 20, iters = 200;
@@ -90,11 +79,11 @@ int main(int argc, char **argv) {
     for (int i = 0; i < warmup; i++) fsift_session_run(s, ins, nin);
     double *t = calloc((size_t)iters, sizeof *t);
     for (int i = 0; i < iters; i++) {
-        double t0 = now_ms();
+        double t0 = fsift_now_ms();
         fsift_session_run(s, ins, nin);
-        t[i] = now_ms() - t0;
+        t[i] = fsift_now_ms() - t0;
     }
-    qsort(t, (size_t)iters, sizeof *t, cmp_double);
+    fsift_sort_doubles(t, (size_t)iters);
     const char *base = strrchr(path, '/');
     printf("{\"engine\":\"facesift\",\"model\":\"%s\",\"threads\":%d,\"shape\":\"%s\",\"median_ms\":%.4f,"
            "\"p10_ms\":%.4f,\"p90_ms\":%.4f,\"min_ms\":%.4f,\"peak_mb\":%.3f,\"cpu\":\"%s\",\"isa\":\"%s\"}\n",

@@ -123,17 +123,6 @@ static int model_info(int argc, char **argv) {
     return rc;
 }
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int model_run(int argc, char **argv) {
     const char *file = NULL, *outdir = NULL;
     const char *inputs[64];
@@ -166,9 +155,9 @@ static int model_run(int argc, char **argv) {
     if (rc == CLI_OK && !times) rc = cli_fail("model run");
     if (rc == CLI_OK && fsift_session_new(m, threads, &s)) rc = cli_fail("model run");
     for (int r = 0; rc == CLI_OK && r < repeat; r++) {
-        double t0 = now_ms();
+        double t0 = fsift_now_ms();
         if (fsift_session_run(s, ins, nin)) rc = cli_fail("model run");
-        times[r] = now_ms() - t0;
+        times[r] = fsift_now_ms() - t0;
     }
     if (rc == CLI_OK) {
         mkdir(outdir, 0755);
@@ -180,7 +169,7 @@ static int model_run(int argc, char **argv) {
             if (fsift_npy_save(path, &t)) rc = cli_fail("model run");
         }
         if (repeat > 1) {
-            qsort(times, (size_t)repeat, sizeof *times, cmp_double);
+            fsift_sort_doubles(times, (size_t)repeat);
             printf("median %.3f ms, min %.3f ms over %d runs, %d thread(s)\n", times[repeat / 2], times[0], repeat, threads);
         }
     }

@@ -128,6 +128,13 @@ static inline void fsift_split_range(int64_t n, int ith, int nth, int64_t *begin
     *end = *begin + q + (ith < r ? 1 : 0);
 }
 
+/* ---- time ------------------------------------------------------------------------------ */
+
+/* Milliseconds on a monotonic clock (for durations only). */
+double fsift_now_ms(void);
+/* Sorts n doubles ascending (timing samples: median = v[n/2]). */
+void fsift_sort_doubles(double *v, size_t n);
+
 /* ---- files ----------------------------------------------------------------------------- */
 
 /* Reads a whole file into a new malloc'd buffer (caller frees). Fails with FSIFT_E_LIMIT if

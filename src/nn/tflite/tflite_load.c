@@ -1007,6 +1007,17 @@ static fsift_status op_reshape(tl_ctx *c, opx *o) {
             if (shp[i] < -1 || (shp[i] == -1 && minus++))
                 return op_err(c, FSIFT_E_FORMAT, "target shape entry %d is %lld", i, (long long)shp[i]);
         }
+        /* A constant shape that spells out the batch (MobileFaceNet's [2,192]) would pin the
+         * model to its declared batch; when both the reshaped tensor and the first graph
+         * input declare that leading size, write -1 instead. At the declared batch the result
+         * is the same; other batch sizes then run too, as inputs are resizable. */
+        if (!minus && n >= 1 && shp[0] > 0 && c->g->n_inputs > 0) {
+            const nn_value *gin = &c->g->vals[c->g->inputs[0]];
+            tinfo xi;
+            TRY(tensor_info(c, (uint32_t)o->in[0], &xi));
+            if (!xi.dyn && xi.rank >= 1 && xi.dims[0] == shp[0] && gin->rank >= 1 && gin->dims[0] == shp[0])
+                shp[0] = -1;
+        }
         TRY(const_i64(c, shp, n, 1, &sv));
     }
     TRY(in_val(c, o->in[0], &x));
