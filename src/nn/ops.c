@@ -71,6 +71,20 @@ fsift_status nn_act_parse(const nn_kctx *k, nn_act *act) {
     return FSIFT_OK;
 }
 
+fsift_status nn_act_parse_slope(const nn_kctx *k, int64_t channels, nn_act *act, const float **slope) {
+    *slope = NULL;
+    const char *s = nn_attr_str(k->node, "activation", NULL);
+    if (!s || strcmp(s, "PRELU")) return nn_act_parse(k, act);
+    const nn_attr *a = nn_attr_find(k->node, "activation_slope");
+    const nn_value *v = a && a->type == NN_ATTR_TENSOR && a->i >= 0 && a->i < k->g->n_vals ? &k->g->vals[a->i] : NULL;
+    if (!v || v->kind != NN_VAL_CONST || v->dtype != FSIFT_DTYPE_FLOAT32 || v->rank != 1 || v->dims[0] != channels)
+        return nn_op_error(k, FSIFT_E_FORMAT, "fused PRELU needs activation_slope, a float32 constant [%lld]",
+                           (long long)channels);
+    *act = NN_ACT_PRELU;
+    *slope = v->data;
+    return FSIFT_OK;
+}
+
 void nn_act_apply(float *x, int64_t n, nn_act act) {
     switch (act) {
     case NN_ACT_NONE: return;
@@ -85,6 +99,8 @@ void nn_act_apply(float *x, int64_t n, nn_act act) {
         return;
     case NN_ACT_TANH:
         for (int64_t i = 0; i < n; i++) x[i] = tanhf(x[i]);
+        return;
+    case NN_ACT_PRELU: /* needs the slopes: applied by the op's kernels */
         return;
     }
 }

@@ -32,6 +32,19 @@
  *   count_include_pad    AveragePool as ONNX (TFLite sets 0).
  * Resize additionally accepts coordinate_transformation_mode "tf_half_pixel_for_nn" etc. as
  * ONNX defines them.
+ *
+ * Extensions made by the load-time graph optimiser (optimize.c; also never in ONNX files):
+ *   activation = "PRELU" Conv, Gemm, MatMul only: y < 0 ? y * slope[c] : y per output
+ *                        channel c (Conv: the channel axis of the layout; Gemm/MatMul: the
+ *                        last axis), with the slopes in the float32 constant [channels]
+ *                        named by the TENSOR attribute "activation_slope". (LeakyRelu is a
+ *                        PRELU with every slope alpha.) Parsed by nn_act_parse_slope only;
+ *                        nn_act_parse rejects it, so no other op can be handed one.
+ *   Conv input 3 "residual": Y = act(conv(X, W) + B + residual), the residual added (in
+ *                        that order, so rounding matches a separate Add) before the
+ *                        activation. It broadcasts to the output as ONNX Add would (the
+ *                        output takes the broadcast shape); the optimiser makes it from
+ *                        Conv → Add(conv, r) [→ activation].
  */
 #ifndef FSIFT_NN_OPS_H
 #define FSIFT_NN_OPS_H
@@ -100,10 +113,24 @@ fsift_status nn_op_error(const nn_kctx *k, fsift_status s, const char *fmt, ...)
 #endif
     ;
 
-/* Fused activations (the "activation" extension attribute). */
-typedef enum nn_act { NN_ACT_NONE = 0, NN_ACT_RELU, NN_ACT_RELU6, NN_ACT_RELU_N1_TO_1, NN_ACT_TANH } nn_act;
-/* Parses the node's "activation" attribute; error for an unknown name. */
+/* Fused activations (the "activation" extension attribute). NN_ACT_PRELU needs its
+ * per-channel slopes, which only nn_act_parse_slope provides; nn_act_apply and nn_act_one
+ * leave values unchanged for it. */
+typedef enum nn_act {
+    NN_ACT_NONE = 0,
+    NN_ACT_RELU,
+    NN_ACT_RELU6,
+    NN_ACT_RELU_N1_TO_1,
+    NN_ACT_TANH,
+    NN_ACT_PRELU
+} nn_act;
+/* Parses the node's "activation" attribute; error for an unknown name and for "PRELU". */
 fsift_status nn_act_parse(const nn_kctx *k, nn_act *act);
+/* The same for ops that apply per-channel slopes (Conv, Gemm, MatMul): also accepts
+ * "PRELU" and then points *slope at its `channels` slopes (the graph's constant; error if
+ * "activation_slope" is missing, not a float32 constant or not [channels]). *slope is NULL
+ * for every other activation. */
+fsift_status nn_act_parse_slope(const nn_kctx *k, int64_t channels, nn_act *act, const float **slope);
 void nn_act_apply(float *x, int64_t n, nn_act act);
 static inline float nn_act_one(float v, nn_act act) {
     switch (act) {

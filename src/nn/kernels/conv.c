@@ -234,6 +234,16 @@ typedef struct conv_state {
     size_t dw_scratch;    /* NHWC depthwise with run-time weights: floats to pack them */
     nn_conv_geom geom;
     nn_gemm_task *tasks;  /* TASK_CHUNK */
+    const float *slope;   /* NN_ACT_PRELU: [M] slopes (the graph's constant) */
+    size_t conv_scratch;  /* scratch bytes of the convolution itself (at the start) */
+    /* residual (input 3): of the output's shape (fused into the tiles' store, or added by a
+     * pass over the output), or of another shape that broadcasts with it (res_bcast: the
+     * convolution goes to scratch after conv_scratch, then the output is the broadcast sum) */
+    int res_bcast;
+    int orank, crank, ch_axis;  /* res_bcast: output and convolution ranks, channel axis */
+    int64_t odims[NN_MAX_RANK];
+    int64_t cstr[NN_MAX_RANK];  /* res_bcast: element strides of the convolution and the */
+    int64_t rstr[NN_MAX_RANK];  /* residual along each output axis (0: broadcast) */
 } conv_state;
 
 void nn_dw_pack_nhwc(const nn_conv_params *p, const float *w, float *dst) {
@@ -243,7 +253,7 @@ void nn_dw_pack_nhwc(const nn_conv_params *p, const float *w, float *dst) {
 }
 
 /* Parses layout, ranks and attributes into *p (no allocation). */
-static fsift_status conv_parse(const nn_kctx *k, nn_conv_params *p, int64_t *pads_end) {
+static fsift_status conv_parse(const nn_kctx *k, nn_conv_params *p, int64_t *pads_end, const float **slope) {
     memset(p, 0, sizeof *p);
     const nn_node *n = k->node;
     if (k->n_in < 2 || !k->in[0] || !k->in[1])
@@ -251,11 +261,12 @@ static fsift_status conv_parse(const nn_kctx *k, nn_conv_params *p, int64_t *pad
     fsift_status st;
     if ((st = check_f32(k, 0, "X")) || (st = check_f32(k, 1, "W"))) return st;
     if (k->n_in > 2 && k->in[2] && (st = check_f32(k, 2, "B"))) return st;
+    if (k->n_in > 4) return nn_op_error(k, FSIFT_E_FORMAT, "%d inputs, at most 4 (X, W, B, residual)", k->n_in);
+    if (k->n_in > 3 && k->in[3] && (st = check_f32(k, 3, "the residual"))) return st;
     const char *layout = nn_attr_str(n, "layout", "NCHW");
     if (!strcmp(layout, "NHWC")) p->nhwc = 1;
     else if (strcmp(layout, "NCHW"))
         return nn_op_error(k, FSIFT_E_UNSUPPORTED, "layout '%s' not supported", layout);
-    if ((st = nn_act_parse(k, &p->act))) return st;
 
     const nn_tensor *x = k->in[0], *w = k->in[1];
     if (x->rank == 5)
@@ -375,7 +386,7 @@ static fsift_status conv_parse(const nn_kctx *k, nn_conv_params *p, int64_t *pad
         if (b->rank != 1 || b->dims[0] != p->M)
             return nn_op_error(k, FSIFT_E_SHAPE, "B must be [%lld]", (long long)p->M);
     }
-    return FSIFT_OK;
+    return nn_act_parse_slope(k, p->M, &p->act, slope);
 }
 
 /* NCHW convolutions with many channels run as indirect tiles (rows = output pixels, so
@@ -437,15 +448,17 @@ static fsift_status conv_pack(nn_graph *g, nn_node *n) {
     return FSIFT_OK;
 }
 
-static fsift_status conv_infer(nn_kctx *k) {
+static fsift_status conv_infer_core(nn_kctx *k) {
     nn_conv_params p;
     int64_t pe[2] = {0, 0};
-    fsift_status st = conv_parse(k, &p, pe);
+    const float *slope = NULL;
+    fsift_status st = conv_parse(k, &p, pe, &slope);
     if (st) return st;
     conv_state *s = nn_kctx_alloc(k, sizeof *s);
     if (!s) return nn_op_error(k, FSIFT_E_NOMEM, "out of memory");
     k->state = s;
     s->p = p;
+    s->slope = slope;
     int64_t od[4];
     const int rank = k->in[0]->rank;
     od[0] = p.N;
@@ -565,21 +578,146 @@ static fsift_status conv_infer(nn_kctx *k) {
     return FSIFT_OK;
 }
 
+/* Strides of a tensor of rank r and dims d along the axes of an R-dimensional broadcast
+ * output (0 where d is 1 or missing). */
+static void bcast_strides(int r, const int64_t *d, int R, int64_t *str) {
+    int64_t st = 1;
+    for (int i = R - 1; i >= 0; i--) {
+        int ai = i - (R - r);
+        int64_t di = ai >= 0 ? d[ai] : 1;
+        str[i] = di == 1 ? 0 : st;
+        st *= di;
+    }
+}
+
+static fsift_status conv_infer(nn_kctx *k) {
+    fsift_status st = conv_infer_core(k);
+    if (st) return st;
+    conv_state *s = k->state;
+    s->conv_scratch = k->scratch_bytes;
+    const nn_tensor *r = k->n_in > 3 ? k->in[3] : NULL, *y = k->out[0];
+    if (!r) return FSIFT_OK;
+    /* the residual broadcasts with the output as ONNX Add would */
+    int R;
+    int64_t od[NN_MAX_RANK];
+    if (r->rank > NN_MAX_RANK) return nn_op_error(k, FSIFT_E_SHAPE, "residual of rank %d", r->rank);
+    if ((st = nn_broadcast_shape(k, y->rank, y->dims, r->rank, r->dims, &R, od))) return st;
+    int same = R == y->rank && r->rank == y->rank;
+    for (int i = 0; same && i < R; i++) same = r->dims[i] == y->dims[i];
+    if (same) return FSIFT_OK;
+    s->res_bcast = 1;
+    s->orank = R;
+    s->crank = y->rank;
+    s->ch_axis = s->p.nhwc ? R - 1 : R - y->rank + 1;
+    memcpy(s->odims, od, sizeof od);
+    bcast_strides(y->rank, y->dims, R, s->cstr);
+    bcast_strides(r->rank, r->dims, R, s->rstr);
+    int64_t yn = nn_numel(y->rank, y->dims), on = nn_numel(R, od);
+    if (yn < 0 || on < 0 || (uint64_t)yn > SIZE_MAX / 8)
+        return nn_op_error(k, FSIFT_E_LIMIT, "output too large");
+    size_t head = (s->conv_scratch + 63) & ~(size_t)63;
+    k->scratch_bytes = head + (size_t)yn * sizeof(float);
+    nn_set_out(k, 0, FSIFT_DTYPE_FLOAT32, R, od);
+    return FSIFT_OK;
+}
+
+/* ---- epilogue passes: what a kernel cannot fuse (TANH; PRELU and the residual on the
+ * depthwise and reference paths) -------------------------------------------------------- */
+
+static inline float post_one(float v, nn_act act, float lo, float hi, float slope) {
+    if (act == NN_ACT_TANH) return tanhf(v);
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    if (act == NN_ACT_PRELU && v < 0.f) v *= slope;
+    return v;
+}
+
+typedef struct post_job {
+    const nn_conv_params *p;
+    float *y;
+    const float *r;      /* residual laid out like y, or NULL */
+    nn_act act;
+    const float *slope;
+} post_job;
+
+/* y = act(y + r) over units [u0, u1): NCHW output planes, NHWC output pixels. */
+static void post_units(const post_job *j, int64_t u0, int64_t u1) {
+    const nn_conv_params *p = j->p;
+    const int64_t opix = p->OH * p->OW, M = p->M;
+    float lo, hi;
+    nn_act_bounds(j->act, &lo, &hi);
+    const nn_act act = j->act;
+    if (!p->nhwc) {
+        for (int64_t u = u0; u < u1; u++) {
+            float *yp = j->y + u * opix;
+            const float *rp = j->r ? j->r + u * opix : NULL;
+            const float sl = j->slope ? j->slope[u % M] : 1.f;
+            if (rp)
+                for (int64_t i = 0; i < opix; i++) yp[i] = post_one(yp[i] + rp[i], act, lo, hi, sl);
+            else
+                for (int64_t i = 0; i < opix; i++) yp[i] = post_one(yp[i], act, lo, hi, sl);
+        }
+        return;
+    }
+    for (int64_t u = u0; u < u1; u++) {
+        float *yp = j->y + u * M;
+        const float *rp = j->r ? j->r + u * M : NULL;
+        for (int64_t m = 0; m < M; m++) {
+            float v = rp ? yp[m] + rp[m] : yp[m];
+            yp[m] = post_one(v, act, lo, hi, j->slope ? j->slope[m] : 1.f);
+        }
+    }
+}
+
+/* The residual of another shape: out = act(conv ⊕ r) over the broadcast output. */
+static void post_bcast(const conv_state *s, const float *cv, const float *r, float *out) {
+    const int R = s->orank;
+    const int64_t M = s->p.M;
+    float lo, hi;
+    nn_act_bounds(s->p.act, &lo, &hi);
+    int64_t idx[NN_MAX_RANK] = {0};
+    const int64_t total = nn_numel(R, s->odims);
+    const int64_t inner = R ? s->odims[R - 1] : 1;
+    if (total <= 0 || inner <= 0) return;
+    int64_t co = 0, ro = 0;
+    const int64_t cs = R ? s->cstr[R - 1] : 0, rs = R ? s->rstr[R - 1] : 0;
+    for (int64_t o = 0; o < total; o += inner) {
+        for (int64_t i = 0; i < inner; i++) {
+            const int64_t ch = R && s->ch_axis == R - 1 ? i : (R ? idx[s->ch_axis] : 0);
+            const float sl = s->slope ? s->slope[M == 1 ? 0 : ch] : 1.f;
+            out[o + i] = post_one(cv[co + i * cs] + r[ro + i * rs], s->p.act, lo, hi, sl);
+        }
+        for (int d = R - 2; d >= 0; d--) { /* odometer over the outer axes */
+            co += s->cstr[d];
+            ro += s->rstr[d];
+            if (++idx[d] < s->odims[d]) break;
+            co -= s->cstr[d] * s->odims[d];
+            ro -= s->rstr[d] * s->odims[d];
+            idx[d] = 0;
+        }
+    }
+}
+
 typedef struct dw_job {
     const conv_state *s;
+    nn_conv_params kp;  /* s->p with the activation the kernel applies */
     const float *x, *w, *b;
     float *y;
+    post_job post;      /* post.y != NULL: a pass over each range after the kernel */
 } dw_job;
 
 static void dw_range(void *arg, int64_t begin, int64_t end) {
     const dw_job *j = arg;
     const conv_state *s = j->s;
     if (s->p.nhwc) {
-        if (s->isa == NN_ISA_AVX512) nn_dw_nhwc_avx512(&s->p, j->x, j->w, j->b, j->y, begin, end);
-        else nn_dw_nhwc_avx2(&s->p, j->x, j->w, j->b, j->y, begin, end);
+        if (s->isa == NN_ISA_AVX512) nn_dw_nhwc_avx512(&j->kp, j->x, j->w, j->b, j->y, begin, end);
+        else nn_dw_nhwc_avx2(&j->kp, j->x, j->w, j->b, j->y, begin, end);
+        /* rows [begin, end) are pixels [begin*OW, end*OW), still in cache */
+        if (j->post.y) post_units(&j->post, begin * s->p.OW, end * s->p.OW);
     } else {
-        if (s->isa == NN_ISA_AVX512) nn_dw_nchw_avx512(&s->p, j->x, j->w, j->b, j->y, begin, end);
-        else nn_dw_nchw_avx2(&s->p, j->x, j->w, j->b, j->y, begin, end);
+        if (s->isa == NN_ISA_AVX512) nn_dw_nchw_avx512(&j->kp, j->x, j->w, j->b, j->y, begin, end);
+        else nn_dw_nchw_avx2(&j->kp, j->x, j->w, j->b, j->y, begin, end);
+        if (j->post.y) post_units(&j->post, begin, end);
     }
 }
 
@@ -588,6 +726,9 @@ typedef struct direct_job {
     const float *x, *b;
     float *y;
     int64_t t0; /* added to the work-item index (ALGO_IND, NCHW: first tile of the group) */
+    const float *r;      /* residual laid out like y (from the same base), or NULL */
+    float lo, hi;        /* clamp of the tiles' store */
+    const float *slope;  /* PRELU slopes [M], or NULL */
 } direct_job;
 
 /* Tiles per work item so that one item is at least PAR_MIN_FLOPS. */
@@ -617,7 +758,8 @@ static void direct_range(void *arg, int64_t begin, int64_t end) {
     a.sw = p->sw;
     a.rs = opix;
     a.e.alpha = 1.f;
-    nn_act_bounds(p->act, &a.e.lo, &a.e.hi);
+    a.e.lo = j->lo;
+    a.e.hi = j->hi;
     for (int64_t t = begin; t < end; t++) {
         const int64_t xt = t % s->row_tiles, oy = (t / s->row_tiles) % p->OH;
         const int64_t ng = t / (s->row_tiles * p->OH), n = ng / p->group, g = ng % p->group;
@@ -632,8 +774,11 @@ static void direct_range(void *arg, int64_t begin, int64_t end) {
         for (int64_t m0 = 0; m0 < mg; m0 += ph) {
             a.mr = (int)(mg - m0 < ph ? mg - m0 : ph);
             a.pa = wg + (m0 / ph) * K * kern->mr;
-            a.c = j->y + (n * p->M + g * mg + m0) * opix + oy * p->OW + ox0;
+            const int64_t off = (n * p->M + g * mg + m0) * opix + oy * p->OW + ox0;
+            a.c = j->y + off;
             a.e.brow = j->b ? j->b + g * mg + m0 : NULL;
+            a.e.srow = j->slope ? j->slope + g * mg + m0 : NULL;
+            a.e.res = j->r ? j->r + off : NULL;
             kern->convk(&a);
         }
     }
@@ -663,7 +808,8 @@ static void ind_range(void *arg, int64_t begin, int64_t end) {
     a.C = cg;
     a.rows = ind;
     a.e.alpha = 1.f;
-    nn_act_bounds(p->act, &a.e.lo, &a.e.hi);
+    a.e.lo = j->lo;
+    a.e.hi = j->hi;
     if (p->nhwc) {
         a.cstride = 1;
         a.rs = p->M;
@@ -702,7 +848,10 @@ static void ind_range(void *arg, int64_t begin, int64_t end) {
             a.nr = (int)(mg - j0 < NR ? mg - j0 : NR);
             a.pb = wg + (j0 / NR) * K * NR;
             a.e.bcol = j->b ? j->b + g * mg + j0 : NULL;
-            a.c = p->nhwc ? j->y + i0 * p->M + g * mg + j0 : j->y + (g * mg + j0) * opix + i0;
+            a.e.scol = j->slope ? j->slope + g * mg + j0 : NULL;
+            const int64_t off = p->nhwc ? i0 * p->M + g * mg + j0 : (g * mg + j0) * opix + i0;
+            a.c = j->y + off;
+            a.e.res = j->r ? j->r + off : NULL;
             kern->ukr_ind(&a);
         }
     }
@@ -740,25 +889,35 @@ static void pad_range(void *arg, int64_t begin, int64_t end) {
     }
 }
 
-static fsift_status conv_run(nn_kctx *k) {
-    const conv_state *s = k->state;
+/* The convolution into y: act(conv(x, w) + b + r) with r laid out like y (or NULL). raw:
+ * no activation and no residual (the caller applies them). scratch: the convolution's own
+ * (conv_scratch bytes). */
+static void conv_compute(nn_kctx *k, const conv_state *s, const float *x, const float *w, const float *b,
+                         const float *r, float *y, int raw, void *scratch) {
     const nn_conv_params *p = &s->p;
-    const float *x = k->in[0]->data, *w = k->in[1]->data;
-    const float *b = k->n_in > 2 && k->in[2] ? k->in[2]->data : NULL;
-    float *y = k->out[0]->data;
     const int64_t opix = p->OH * p->OW;
     const int64_t ytotal = p->N * p->M * opix;
-    if (ytotal == 0) return FSIFT_OK;
-    if (s->algo == ALGO_REF) {
-        nn_conv_ref(p, x, w, b, y);
-        return FSIFT_OK;
-    }
-    if (s->algo == ALGO_DW) {
-        dw_job j = {s, x, w, b, y};
+    const nn_act act = raw ? NN_ACT_NONE : p->act;
+    const float *slope = act == NN_ACT_PRELU ? s->slope : NULL;
+    if (raw) r = NULL;
+    /* what a pass after the kernel applies: TANH always; PRELU and the residual on the paths
+     * whose kernels do not fuse them */
+    post_job post = {p, y, r, act, slope};
+    if (s->algo == ALGO_REF || s->algo == ALGO_DW) {
+        const int need_post = r || act == NN_ACT_TANH || act == NN_ACT_PRELU;
+        nn_conv_params kp = *p;
+        kp.act = need_post ? NN_ACT_NONE : act;
+        if (s->algo == ALGO_REF) {
+            nn_conv_ref(&kp, x, w, b, y);
+            if (need_post) post_units(&post, 0, p->nhwc ? p->N * opix : p->N * p->M);
+            return;
+        }
+        dw_job j = {s, kp, x, w, b, y, post};
+        if (!need_post) j.post.y = NULL;
         const int64_t taps = p->kh * p->kw;
         if (p->nhwc) {
             if (!s->wpk) {
-                float *wp = k->scratch;
+                float *wp = scratch;
                 nn_dw_pack_nhwc(p, w, wp);
                 j.w = wp;
             } else {
@@ -772,100 +931,116 @@ static fsift_status conv_run(nn_kctx *k) {
             nn_parallel(k, p->N * p->M, work > PAR_MIN_DW_MACS ? 1 : PAR_MIN_DW_MACS / (work ? work : 1), dw_range,
                         &j);
         }
-        if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
-        return FSIFT_OK;
+        return;
     }
+    /* tile paths: bias, clamp, PRELU and the residual in the store; TANH afterwards */
+    float lo, hi;
+    nn_act_bounds(act, &lo, &hi);
     if (s->algo == ALGO_IND && p->nhwc) {
-        direct_job j = {s, x, b, y, 0};
+        direct_job j = {s, x, b, y, 0, r, lo, hi, slope};
         int64_t rows = p->N * opix, tiles = (rows + s->kern->mr - 1) / s->kern->mr;
         nn_parallel(k, p->group * tiles, ind_grain(s), ind_range, &j);
-        if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
-        return FSIFT_OK;
-    }
-    if (s->algo == ALGO_IND) {
+    } else if (s->algo == ALGO_IND) {
         /* NCHW: one image and group at a time (the padded copy lives in scratch) */
-        const int64_t cg = p->C / p->group, mg = p->M / p->group;
+        const int64_t cg = p->C / p->group;
         const int64_t tiles = (opix + s->kern->mr - 1) / s->kern->mr;
         for (int64_t n = 0; n < p->N; n++)
             for (int64_t g = 0; g < p->group; g++) {
                 const float *xg = x + (n * p->C + g * cg) * p->H * p->W;
                 if (s->pad_copy) {
-                    pad_job pj = {s, xg, k->scratch};
+                    pad_job pj = {s, xg, scratch};
                     nn_parallel(k, cg, 16, pad_range, &pj);
-                    xg = k->scratch;
+                    xg = scratch;
                 }
                 /* work items g*tiles .. (g+1)*tiles-1 of ind_range's numbering */
-                direct_job j = {s, xg, b, y + (n * p->M) * opix, g * tiles};
-                (void)mg;
+                direct_job j = {s, xg, b, y + (n * p->M) * opix, g * tiles, r ? r + (n * p->M) * opix : NULL,
+                                lo, hi, slope};
                 nn_parallel(k, tiles, ind_grain(s), ind_range, &j);
             }
-        if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
-        return FSIFT_OK;
-    }
-    if (s->algo == ALGO_DIRECT) {
-        direct_job j = {s, x, b, y, 0};
+    } else if (s->algo == ALGO_DIRECT) {
+        direct_job j = {s, x, b, y, 0, r, lo, hi, slope};
         int64_t tiles = p->N * p->group * s->dp.OH * s->row_tiles;
         nn_parallel(k, tiles, direct_grain(s), direct_range, &j);
-        if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
+    } else {
+        /* GEMM */
+        const int64_t cg = p->C / p->group, mg = p->M / p->group, K = cg * p->kh * p->kw;
+        nn_gemm_task *tasks = s->tasks;
+        const int64_t ntasks = p->nhwc ? p->group : p->N * p->group;
+        for (int64_t t0 = 0; t0 < ntasks; t0 += TASK_CHUNK) {
+            int64_t cnt = ntasks - t0 < TASK_CHUNK ? ntasks - t0 : TASK_CHUNK;
+            for (int64_t i = 0; i < cnt; i++) {
+                nn_gemm_task *t = &tasks[i];
+                memset(t, 0, sizeof *t);
+                const int64_t idx = t0 + i;
+                t->alpha = 1.f;
+                t->lo = lo;
+                t->hi = hi;
+                t->K = K;
+                int64_t g;
+                if (p->nhwc) {
+                    g = idx;
+                    t->M = p->N * opix;
+                    t->N = mg;
+                    if (s->direct) {
+                        t->a = (nn_gemm_src){NN_GEMM_DENSE, x + g * cg, p->C, 1, NULL, 0};
+                    } else {
+                        t->a = (nn_gemm_src){NN_GEMM_CONV, x + g * cg, 0, 0, &s->geom, 0};
+                    }
+                    if (s->wpk)
+                        t->b = (nn_gemm_src){NN_GEMM_PACKED, s->wpk + (size_t)g * s->wpk_gstride, 0, 0, NULL, 0};
+                    else
+                        t->b = (nn_gemm_src){NN_GEMM_DENSE, w + g * mg * K, 1, K, NULL, 0};
+                    t->c = y + g * mg;
+                    t->rs_c = p->M;
+                    t->cs_c = 1;
+                    t->bias_per_col = 1;
+                } else {
+                    const int64_t n = idx / p->group;
+                    g = idx % p->group;
+                    const float *xg = x + (n * p->C + g * cg) * p->H * p->W;
+                    t->M = mg;
+                    t->N = opix;
+                    if (s->wpk)
+                        t->a = (nn_gemm_src){NN_GEMM_PACKED, s->wpk + (size_t)g * s->wpk_gstride, 0, 0, NULL, s->wph};
+                    else
+                        t->a = (nn_gemm_src){NN_GEMM_DENSE, w + g * mg * K, K, 1, NULL, 0};
+                    if (s->direct)
+                        t->b = (nn_gemm_src){NN_GEMM_DENSE, xg, p->H * p->W, 1, NULL, 0};
+                    else
+                        t->b = (nn_gemm_src){NN_GEMM_CONV, xg, 0, 0, &s->geom, 0};
+                    t->c = y + (n * p->M + g * mg) * opix;
+                    t->rs_c = opix;
+                    t->cs_c = 1;
+                    t->bias_per_col = 0;
+                }
+                t->bias = b ? b + g * mg : NULL;
+                t->res = r ? r + (t->c - y) : NULL;
+                t->slope = slope ? slope + g * mg : NULL;
+                t->slope_per_col = t->bias_per_col;
+            }
+            nn_gemm_batch(s->kern, tasks, cnt, k->pool, k->nthreads, scratch, s->conv_scratch);
+        }
+    }
+    if (act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
+}
+
+static fsift_status conv_run(nn_kctx *k) {
+    const conv_state *s = k->state;
+    const nn_conv_params *p = &s->p;
+    const float *x = k->in[0]->data, *w = k->in[1]->data;
+    const float *b = k->n_in > 2 && k->in[2] ? k->in[2]->data : NULL;
+    const float *r = k->n_in > 3 && k->in[3] ? k->in[3]->data : NULL;
+    float *y = k->out[0]->data;
+    if (nn_numel(k->out[0]->rank, k->out[0]->dims) == 0) return FSIFT_OK;
+    if (!s->res_bcast) {
+        if (p->N * p->M * p->OH * p->OW == 0) return FSIFT_OK;
+        conv_compute(k, s, x, w, b, r, y, 0, k->scratch);
         return FSIFT_OK;
     }
-    /* GEMM */
-    const int64_t cg = p->C / p->group, mg = p->M / p->group, K = cg * p->kh * p->kw;
-    float lo, hi;
-    nn_act_bounds(p->act, &lo, &hi);
-    nn_gemm_task *tasks = s->tasks;
-    const int64_t ntasks = p->nhwc ? p->group : p->N * p->group;
-    for (int64_t t0 = 0; t0 < ntasks; t0 += TASK_CHUNK) {
-        int64_t cnt = ntasks - t0 < TASK_CHUNK ? ntasks - t0 : TASK_CHUNK;
-        for (int64_t i = 0; i < cnt; i++) {
-            nn_gemm_task *t = &tasks[i];
-            memset(t, 0, sizeof *t);
-            const int64_t idx = t0 + i;
-            t->alpha = 1.f;
-            t->lo = lo;
-            t->hi = hi;
-            t->K = K;
-            if (p->nhwc) {
-                const int64_t g = idx;
-                t->M = p->N * opix;
-                t->N = mg;
-                if (s->direct) {
-                    t->a = (nn_gemm_src){NN_GEMM_DENSE, x + g * cg, p->C, 1, NULL, 0};
-                } else {
-                    t->a = (nn_gemm_src){NN_GEMM_CONV, x + g * cg, 0, 0, &s->geom, 0};
-                }
-                if (s->wpk)
-                    t->b = (nn_gemm_src){NN_GEMM_PACKED, s->wpk + (size_t)g * s->wpk_gstride, 0, 0, NULL, 0};
-                else
-                    t->b = (nn_gemm_src){NN_GEMM_DENSE, w + g * mg * K, 1, K, NULL, 0};
-                t->c = y + g * mg;
-                t->rs_c = p->M;
-                t->cs_c = 1;
-                t->bias = b ? b + g * mg : NULL;
-                t->bias_per_col = 1;
-            } else {
-                const int64_t n = idx / p->group, g = idx % p->group;
-                const float *xg = x + (n * p->C + g * cg) * p->H * p->W;
-                t->M = mg;
-                t->N = opix;
-                if (s->wpk)
-                    t->a = (nn_gemm_src){NN_GEMM_PACKED, s->wpk + (size_t)g * s->wpk_gstride, 0, 0, NULL, s->wph};
-                else
-                    t->a = (nn_gemm_src){NN_GEMM_DENSE, w + g * mg * K, K, 1, NULL, 0};
-                if (s->direct)
-                    t->b = (nn_gemm_src){NN_GEMM_DENSE, xg, p->H * p->W, 1, NULL, 0};
-                else
-                    t->b = (nn_gemm_src){NN_GEMM_CONV, xg, 0, 0, &s->geom, 0};
-                t->c = y + (n * p->M + g * mg) * opix;
-                t->rs_c = opix;
-                t->cs_c = 1;
-                t->bias = b ? b + g * mg : NULL;
-                t->bias_per_col = 0;
-            }
-        }
-        nn_gemm_batch(s->kern, tasks, cnt, k->pool, k->nthreads, k->scratch, k->scratch_bytes);
-    }
-    if (p->act == NN_ACT_TANH) nn_act_apply(y, ytotal, NN_ACT_TANH);
+    /* residual of another shape: the convolution into scratch, then the broadcast sum */
+    float *cv = (float *)((unsigned char *)k->scratch + ((s->conv_scratch + 63) & ~(size_t)63));
+    if (p->N * p->M * p->OH * p->OW > 0) conv_compute(k, s, x, w, b, NULL, cv, 1, k->scratch);
+    post_bcast(s, cv, r, y);
     return FSIFT_OK;
 }
 
@@ -880,6 +1055,7 @@ typedef struct gemm_state {
     int cmode;
     int64_t cm, cn;       /* C broadcast shape [cm, cn] */
     nn_act act;
+    const float *slope;   /* NN_ACT_PRELU: [N] */
     nn_isa isa;
     const nn_gemm_kernel *kern;
     const float *bpk;
@@ -917,11 +1093,11 @@ static fsift_status gemm_infer(nn_kctx *k) {
     s->tb = nn_attr_int(k->node, "transB", 0) != 0;
     s->alpha = nn_attr_float(k->node, "alpha", 1.f);
     s->beta = nn_attr_float(k->node, "beta", 1.f);
-    if ((st = nn_act_parse(k, &s->act))) return st;
     s->M = s->ta ? a->dims[1] : a->dims[0];
     s->K = s->ta ? a->dims[0] : a->dims[1];
     int64_t kb = s->tb ? bt->dims[1] : bt->dims[0];
     s->N = s->tb ? bt->dims[0] : bt->dims[1];
+    if ((st = nn_act_parse_slope(k, s->N, &s->act, &s->slope))) return st;
     if (kb != s->K)
         return nn_op_error(k, FSIFT_E_SHAPE, "inner dimensions differ: A gives K=%lld, B gives %lld",
                            (long long)s->K, (long long)kb);
@@ -973,6 +1149,8 @@ static fsift_status gemm_run(nn_kctx *k) {
     t.K = s->K;
     t.alpha = s->alpha;
     nn_act_bounds(s->act, &t.lo, &t.hi);
+    t.slope = s->slope;
+    t.slope_per_col = 1;
     t.a = (nn_gemm_src){NN_GEMM_DENSE, a, s->ta ? 1 : s->K, s->ta ? s->M : 1, NULL, 0};
     if (s->bpk) t.b = (nn_gemm_src){NN_GEMM_PACKED, s->bpk, 0, 0, NULL, 0};
     else t.b = (nn_gemm_src){NN_GEMM_DENSE, b, s->tb ? 1 : s->N, s->tb ? s->K : 1, NULL, 0};
@@ -1010,6 +1188,7 @@ typedef struct matmul_state {
     int64_t batch;                   /* product of bdims */
     int collapse;                    /* B has no batch: A's batch folded into M */
     nn_act act;
+    const float *slope;              /* NN_ACT_PRELU: [N] */
     nn_isa isa;
     const nn_gemm_kernel *kern;
     const float *bpk;
@@ -1061,11 +1240,13 @@ static fsift_status matmul_infer(nn_kctx *k) {
     k->state = s;
     s->dtype = a->dtype;
     fsift_status st;
-    if ((st = nn_act_parse(k, &s->act))) return st;
     s->M = a->rank == 1 ? 1 : a->dims[a->rank - 2];
     s->K = a->dims[a->rank - 1];
     int64_t kb = b->rank == 1 ? b->dims[0] : b->dims[b->rank - 2];
     s->N = b->rank == 1 ? 1 : b->dims[b->rank - 1];
+    if ((st = nn_act_parse_slope(k, s->N, &s->act, &s->slope))) return st;
+    if (s->act == NN_ACT_PRELU && (b->rank == 1 || s->dtype != FSIFT_DTYPE_FLOAT32))
+        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "fused PRELU needs a float32 B of rank >= 2");
     if (kb != s->K)
         return nn_op_error(k, FSIFT_E_SHAPE, "inner dimensions differ: %lld vs %lld", (long long)s->K, (long long)kb);
     int ra = a->rank > 2 ? a->rank - 2 : 0, rb = b->rank > 2 ? b->rank - 2 : 0;
@@ -1180,6 +1361,8 @@ static fsift_status matmul_run(nn_kctx *k) {
             t->alpha = 1.f;
             t->lo = lo;
             t->hi = hi;
+            t->slope = s->slope;
+            t->slope_per_col = 1;
             t->a = (nn_gemm_src){NN_GEMM_DENSE, af + ao, s->K, 1, NULL, 0};
             if (s->bpk) t->b = (nn_gemm_src){NN_GEMM_PACKED, s->bpk, 0, 0, NULL, 0};
             else t->b = (nn_gemm_src){NN_GEMM_DENSE, bf + bo, s->N, 1, NULL, 0};

@@ -6,7 +6,9 @@
  * the node's attributes and shapes; 1-D convolutions are 2-D ones with H = kh = 1.
  * Layouts: NCHW (ONNX): x [N,C,H,W], w [M,C/group,kh,kw], y [N,M,OH,OW].
  *          NHWC (graphs made from TFLite): x [N,H,W,C], w [M,kh,kw,C/group], y [N,OH,OW,M].
- * Bias (optional) is [M]; the activation is applied after the bias.
+ * Bias (optional) is [M]; the activation is applied after the bias (and after a fused
+ * residual, see ops.h). The kernels here apply clamp activations only; conv.c applies TANH
+ * and PRELU itself where a kernel cannot.
  */
 #ifndef FSIFT_NN_KERNELS_CONV_IMPL_H
 #define FSIFT_NN_KERNELS_CONV_IMPL_H
@@ -20,7 +22,7 @@ typedef struct nn_conv_params {
     int64_t group;
     int64_t kh, kw, sh, sw, dh, dw;
     int64_t pt, pl;      /* begin pads (the end pads are implied by OH, OW) */
-    nn_act act;
+    nn_act act;          /* NN_ACT_PRELU: conv.c keeps the slopes */
 } nn_conv_params;
 
 /* The reference convolution (plain loops): y = act(conv(x, w) + b). b may be NULL. */

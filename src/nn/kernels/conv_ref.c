@@ -87,8 +87,10 @@ void nn_gemm_ref(const nn_gemm_task *t) {
             float v = (float)acc * t->alpha;
             if (t->accumulate) v += *c;
             if (t->bias) v += t->bias[t->bias_per_col ? j : i];
+            if (t->res) v += t->res[i * t->rs_c + j * t->cs_c];
             if (v < t->lo) v = t->lo;
             if (v > t->hi) v = t->hi;
+            if (t->slope && v < 0.f) v *= t->slope[t->slope_per_col ? j : i];
             *c = v;
         }
 }

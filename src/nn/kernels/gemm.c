@@ -329,8 +329,10 @@ static void epilogue_only(const nn_gemm_task *t, int64_t m0, int64_t m1, int64_t
             float *c = t->c + i * t->rs_c + j * t->cs_c;
             float v = t->accumulate ? *c : 0.f;
             if (t->bias) v += t->bias[t->bias_per_col ? j : i];
+            if (t->res) v += t->res[i * t->rs_c + j * t->cs_c];
             if (v < t->lo) v = t->lo;
             if (v > t->hi) v = t->hi;
+            if (t->slope && v < 0.f) v *= t->slope[t->slope_per_col ? j : i];
             *c = v;
         }
 }
@@ -367,6 +369,8 @@ static void gemm_rect(const nn_gemm_kernel *kern, const nn_gemm_task *t, int64_t
             e.load_c = t->accumulate || pc > 0;
             e.lo = last ? t->lo : -INFINITY;
             e.hi = last ? t->hi : INFINITY;
+            e.res = NULL;
+            e.srow = e.scol = NULL;
             for (int64_t ic = m0; ic < m1; ic += MC) {
                 int64_t mc = m1 - ic < MC ? m1 - ic : MC;
                 const float *ap;
@@ -383,10 +387,14 @@ static void gemm_rect(const nn_gemm_kernel *kern, const nn_gemm_task *t, int64_t
                     int mr = (int)(mc - ir < MR ? mc - ir : MR);
                     const float *pa = ap + (ir / MR) * astride;
                     e.brow = (last && t->bias && !t->bias_per_col) ? t->bias + ic + ir : NULL;
+                    e.srow = (last && t->slope && !t->slope_per_col) ? t->slope + ic + ir : NULL;
                     for (int64_t jr = 0; jr < nc; jr += NR) {
                         int nr = (int)(nc - jr < NR ? nc - jr : NR);
                         e.bcol = (last && t->bias && t->bias_per_col) ? t->bias + jc + jr : NULL;
-                        float *c = t->c + (ic + ir) * t->rs_c + (jc + jr) * t->cs_c;
+                        e.scol = (last && t->slope && t->slope_per_col) ? t->slope + jc + jr : NULL;
+                        const int64_t off = (ic + ir) * t->rs_c + (jc + jr) * t->cs_c;
+                        float *c = t->c + off;
+                        e.res = last && t->res ? t->res + off : NULL;
                         kern->ukr(kc, pa, bp + (jr / NR) * bstride, c, t->rs_c, t->cs_c, mr, nr, &e);
                     }
                 }

@@ -46,14 +46,20 @@ const char *nn_isa_name(nn_isa isa);
 /* ---- micro-kernels -------------------------------------------------------------------- */
 
 /* Epilogue of one micro-tile, after the K loop: v = alpha * acc (+ c if load_c)
- * (+ brow[i]) (+ bcol[j]), then clamp to [lo, hi]. brow/bcol point at the tile's first
- * row/column (NULL: no bias). */
+ * (+ brow[i]) (+ bcol[j]) (+ res[i*rs + j*cs]), then clamp to [lo, hi], then, if a slope is
+ * given, v < 0 ? v * slope : v (PReLU; slope srow[i] or scol[j], at most one of the two).
+ * brow/bcol/srow/scol point at the tile's first row/column (NULL: none); res (NULL: none) at
+ * the tile's first element of a residual laid out like C (same strides). The additions
+ * happen in this order, so a fused residual rounds exactly as a separate Add would. */
 typedef struct nn_ukr_epi {
     float alpha;
     int load_c;
     const float *brow;
     const float *bcol;
     float lo, hi;
+    const float *res;
+    const float *srow;
+    const float *scol;
 } nn_ukr_epi;
 
 /* Computes the mr×nr tile (mr <= MR, nr <= NR) from kc steps of packed panels pa (MR floats
@@ -155,6 +161,11 @@ typedef struct nn_gemm_task {
     const float *bias;        /* NULL or bias, indexed by row (bias_per_col 0) or column */
     int bias_per_col;
     float lo, hi;             /* final clamp (-INFINITY, INFINITY: none) */
+    const float *res;         /* NULL or a residual added after the bias, element (i, j) at
+                                 res[i*rs_c + j*cs_c] (laid out like C; must not overlap C) */
+    const float *slope;       /* NULL or PReLU slopes applied last, by row (slope_per_col 0)
+                                 or column */
+    int slope_per_col;
 } nn_gemm_task;
 
 /* Floats needed to pack a whole rows×K matrix as panels of R (R = mr for A, nr for B); 0 on

@@ -32,8 +32,11 @@ static void epi_scalar(const float *tile, int mr, int nr, float *c, int64_t rs, 
             if (e->load_c) v += *p;
             if (e->brow) v += e->brow[i];
             if (e->bcol) v += e->bcol[j];
+            if (e->res) v += e->res[i * rs + j * cs];
             if (v < e->lo) v = e->lo;
             if (v > e->hi) v = e->hi;
+            if (e->srow && v < 0.f) v *= e->srow[i];
+            if (e->scol && v < 0.f) v *= e->scol[j];
             *p = v;
         }
 }
@@ -67,6 +70,13 @@ store_tile(const int mr, const __m256 *x, const __m256 *y, float *c, int64_t rs,
         bc0 = _mm256_maskload_ps(e->bcol, m0);
         bc1 = _mm256_maskload_ps(e->bcol + 8, m1);
     }
+    __m256 sc0 = _mm256_setzero_ps(), sc1 = _mm256_setzero_ps();
+    if (e->scol) {
+        sc0 = _mm256_maskload_ps(e->scol, m0);
+        sc1 = _mm256_maskload_ps(e->scol + 8, m1);
+    }
+    const int prelu = e->srow || e->scol;
+    const __m256 zero = _mm256_setzero_ps();
     const int alpha1 = e->alpha == 1.f;
 #pragma GCC unroll 6
     for (int i = 0; i < MR; i++)
@@ -95,9 +105,25 @@ store_tile(const int mr, const __m256 *x, const __m256 *y, float *c, int64_t rs,
                 v0 = _mm256_add_ps(v0, bc0);
                 v1 = _mm256_add_ps(v1, bc1);
             }
+            if (e->res) {
+                const float *ri = e->res + i * rs;
+                if (full) {
+                    v0 = _mm256_add_ps(v0, _mm256_loadu_ps(ri));
+                    v1 = _mm256_add_ps(v1, _mm256_loadu_ps(ri + 8));
+                } else {
+                    v0 = _mm256_add_ps(v0, _mm256_maskload_ps(ri, m0));
+                    v1 = _mm256_add_ps(v1, _mm256_maskload_ps(ri + 8, m1));
+                }
+            }
             if (clamp) {
                 v0 = _mm256_min_ps(hi, _mm256_max_ps(lo, v0));
                 v1 = _mm256_min_ps(hi, _mm256_max_ps(lo, v1));
+            }
+            if (prelu) {
+                __m256 s0 = sc0, s1 = sc1;
+                if (e->srow) s0 = s1 = _mm256_broadcast_ss(e->srow + i);
+                v0 = _mm256_blendv_ps(v0, _mm256_mul_ps(v0, s0), _mm256_cmp_ps(v0, zero, _CMP_LT_OQ));
+                v1 = _mm256_blendv_ps(v1, _mm256_mul_ps(v1, s1), _mm256_cmp_ps(v1, zero, _CMP_LT_OQ));
             }
             if (full) {
                 _mm256_storeu_ps(ci, v0);

@@ -34,8 +34,11 @@ static void epi_scalar(const float *tile, int mr, int nr, float *c, int64_t rs, 
             if (e->load_c) v += *p;
             if (e->brow) v += e->brow[i];
             if (e->bcol) v += e->bcol[j];
+            if (e->res) v += e->res[i * rs + j * cs];
             if (v < e->lo) v = e->lo;
             if (v > e->hi) v = e->hi;
+            if (e->srow && v < 0.f) v *= e->srow[i];
+            if (e->scol && v < 0.f) v *= e->scol[j];
             *p = v;
         }
 }
@@ -65,6 +68,13 @@ store_tile(const int mr, const __m512 *x, const __m512 *y, float *c, int64_t rs,
         bc0 = _mm512_maskz_loadu_ps(m0, e->bcol);
         bc1 = _mm512_maskz_loadu_ps(m1, e->bcol + 16);
     }
+    __m512 sc0 = _mm512_setzero_ps(), sc1 = _mm512_setzero_ps();
+    if (e->scol) {
+        sc0 = _mm512_maskz_loadu_ps(m0, e->scol);
+        sc1 = _mm512_maskz_loadu_ps(m1, e->scol + 16);
+    }
+    const int prelu = e->srow || e->scol;
+    const __m512 zero = _mm512_setzero_ps();
     const int alpha1 = e->alpha == 1.f;
 #pragma GCC unroll 14
     for (int i = 0; i < MR; i++)
@@ -88,10 +98,21 @@ store_tile(const int mr, const __m512 *x, const __m512 *y, float *c, int64_t rs,
                 v0 = _mm512_add_ps(v0, bc0);
                 v1 = _mm512_add_ps(v1, bc1);
             }
+            if (e->res) {
+                const float *ri = e->res + i * rs;
+                v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, ri));
+                v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, ri + 16));
+            }
             if (clamp) {
                 /* max(lo, v): a NaN in v stays NaN */
                 v0 = _mm512_min_ps(hi, _mm512_max_ps(lo, v0));
                 v1 = _mm512_min_ps(hi, _mm512_max_ps(lo, v1));
+            }
+            if (prelu) {
+                __m512 s0 = sc0, s1 = sc1;
+                if (e->srow) s0 = s1 = _mm512_set1_ps(e->srow[i]);
+                v0 = _mm512_mask_mul_ps(v0, _mm512_cmp_ps_mask(v0, zero, _CMP_LT_OQ), v0, s0);
+                v1 = _mm512_mask_mul_ps(v1, _mm512_cmp_ps_mask(v1, zero, _CMP_LT_OQ), v1, s1);
             }
             _mm512_mask_storeu_ps(ci, m0, v0);
             _mm512_mask_storeu_ps(ci + 16, m1, v1);
