@@ -14,6 +14,7 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"kps", cmd_kps, "draw InstantID's landmark control image (kps IMAGE --kps 'x1,y1,...,x5,y5' -o OUT.png)"},
     {"model", cmd_model, "inspect or run an ONNX/TFLite model (model info FILE, model run FILE IN.npy... -o DIR)"},
 };
 

@@ -344,6 +344,44 @@ def check_kps(w, rng, quick, post):
     post.append(compare)
 
 
+def check_cli(w, rng, quick, post):
+    """facesift kps on photos with EXIF orientations 1 and 6 (the control image takes the
+    displayed size: w and h swapped for 6) against the OpenCV rendering."""
+    fbin = os.environ.get("FSIFT_BIN")
+    if not fbin or not os.path.exists(fbin):
+        print("kps CLI: skipped (FSIFT_BIN not set)")
+        return
+    img = Image.fromarray(photo("coffee.png"))  # 600x400
+    results = []
+    for orient in (1, 6):
+        path = os.path.join(w.folder, "cli_o%d.jpg" % orient)
+        exif = Image.Exif()
+        exif[0x0112] = orient
+        img.save(path, quality=90, exif=exif.tobytes())
+        W, H = (img.width, img.height) if orient < 5 else (img.height, img.width)
+        kps = random_face_kps(rng, W, H)
+        outp = os.path.join(w.folder, "cli_o%d.png" % orient)
+        arg = ",".join("%.4f" % v for v in kps.reshape(-1))
+        r = subprocess.run([fbin, "kps", path, "--kps", arg, "-o", outp])
+        results.append((r.returncode, outp, W, H, np.array([[float("%.4f" % v) for v in p] for p in kps],
+                                                           dtype=np.float32)))
+
+    def compare():
+        ok = True
+        for rc, outp, W, H, kps in results:
+            if rc != 0 or not os.path.exists(outp):
+                print("kps CLI: facesift kps failed (%d)" % rc)
+                ok = False
+                continue
+            got = np.asarray(Image.open(outp).convert("RGB"))
+            ref = draw_kps_ref(W, H, kps.astype(np.float64).tolist())
+            same = got.shape == ref.shape and np.array_equal(got, ref)
+            print("kps CLI: %dx%d control image %s OpenCV's" % (W, H, "equals" if same else "DIFFERS from"))
+            ok &= same
+        return ok
+    post.append(compare)
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__)
@@ -354,7 +392,8 @@ def main():
     rng = np.random.default_rng(20261127)
     w = Work(folder)
     post = []
-    checks = {"resize": check_resize, "similarity": check_similarity, "warp": check_warp, "kps": check_kps}
+    checks = {"resize": check_resize, "similarity": check_similarity, "warp": check_warp, "kps": check_kps,
+              "cli": check_cli}
     for name, fn in checks.items():
         if not only or name in only:
             fn(w, rng, quick, post)

@@ -125,9 +125,36 @@ static inline uint8_t clip8(int32_t v) {
 }
 
 /* Horizontal pass over rows [y0, y1) of src into dst (rows 0..y1-y0). */
-static void pass_h(const uint8_t *src, size_t sstride, int ch, int y0, int y1, const rs_axis *a,
-                   uint8_t *dst, size_t dstride) {
+static int use_avx2(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    return fsift_cpu_get()->avx2_fma;
+#else
+    return 0;
+#endif
+}
+
+static fsift_status pass_h(const uint8_t *src, size_t sstride, int sw, int ch, int y0, int y1,
+                           const rs_axis *a, uint8_t *dst, size_t dstride) {
     const int32_t half = 1 << (RS_PRECISION_BITS - 1);
+#if defined(__x86_64__) || defined(__i386__)
+    if (use_avx2()) {
+        int32_t *wx = NULL;
+        if (ch == 3) {
+            /* weights expanded to (w, w, w, 0) per tap for the two-taps-per-vector kernel */
+            wx = malloc((size_t)a->out * a->ksize * 4 * sizeof(int32_t));
+            if (!wx) return fsift_error(FSIFT_E_NOMEM, "resize: out of memory for filter tables");
+            for (size_t i = 0; i < (size_t)a->out * a->ksize; i++) {
+                wx[4 * i] = wx[4 * i + 1] = wx[4 * i + 2] = a->w[i];
+                wx[4 * i + 3] = 0;
+            }
+        }
+        for (int y = y0; y < y1; y++)
+            img_resize_hrow_avx2(src + (size_t)y * sstride, sw, ch, a->out, a->ksize, a->first, a->count,
+                                 a->w, wx, dst + (size_t)(y - y0) * dstride);
+        free(wx);
+        return FSIFT_OK;
+    }
+#endif
     for (int y = y0; y < y1; y++) {
         const uint8_t *s = src + (size_t)y * sstride;
         uint8_t *d = dst + (size_t)(y - y0) * dstride;
@@ -157,6 +184,7 @@ static void pass_h(const uint8_t *src, size_t sstride, int ch, int y0, int y1, c
             }
         }
     }
+    return FSIFT_OK;
 }
 
 void img_resize_vrow_generic(const uint8_t *const *rows, const int32_t *w, int n, int len,
@@ -204,18 +232,28 @@ static fsift_status resize_nearest(const fsift_image *src, fsift_image *out) {
         int v = (int)xo;
         xs[x] = v < src->width ? v : src->width - 1;
     }
+    int prev = -1;
     for (int y = 0; y < H; y++, yo += sy) {
         int yi = (int)yo;
         if (yi >= src->height) yi = src->height - 1;
-        const uint8_t *s = src->data + (size_t)yi * src->stride;
         uint8_t *d = out->data + (size_t)y * out->stride;
+        if (yi == prev) { /* upscaling: the same source row as the output row above */
+            memcpy(d, d - out->stride, (size_t)W * ch);
+            continue;
+        }
+        prev = yi;
+        const uint8_t *s = src->data + (size_t)yi * src->stride;
         if (ch == 3) {
-            for (int x = 0; x < W; x++) {
-                const uint8_t *p = s + (size_t)xs[x] * 3;
-                d[3 * x] = p[0];
-                d[3 * x + 1] = p[1];
-                d[3 * x + 2] = p[2];
+            /* 4-byte copies (the 4th byte is overwritten by the next pixel) while both the
+             * source and the destination have a byte to spare */
+            int x = 0;
+            for (; x + 1 < W; x++) {
+                if (xs[x] + 1 < src->width)
+                    memcpy(d + 3 * x, s + (size_t)xs[x] * 3, 4);
+                else
+                    memcpy(d + 3 * x, s + (size_t)xs[x] * 3, 3);
             }
+            memcpy(d + 3 * x, s + (size_t)xs[x] * 3, 3);
         } else {
             for (int x = 0; x < W; x++) d[x] = s[xs[x]];
         }
@@ -265,10 +303,10 @@ fsift_status fsift_image_resize(const fsift_image *src, int width, int height,
             st = fsift_error(FSIFT_E_NOMEM, "resize: out of memory for the intermediate image");
             goto done;
         }
-        pass_h(src->data, src->stride, ch, y0, y1, &ax, tmp, tstride);
-        st = pass_v(tmp, tstride, y0, width * ch, &ay, out->data, out->stride);
+        st = pass_h(src->data, src->stride, src->width, ch, y0, y1, &ax, tmp, tstride);
+        if (!st) st = pass_v(tmp, tstride, y0, width * ch, &ay, out->data, out->stride);
     } else if (need_h) {
-        pass_h(src->data, src->stride, ch, 0, height, &ax, out->data, out->stride);
+        st = pass_h(src->data, src->stride, src->width, ch, 0, height, &ax, out->data, out->stride);
     } else {
         st = pass_v(src->data, src->stride, 0, width * ch, &ay, out->data, out->stride);
     }
@@ -282,7 +320,7 @@ done:
 
 img_resize_vrow_fn img_resize_vrow_select(void) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (fsift_cpu_get()->avx2_fma) return img_resize_vrow_avx2;
+    if (use_avx2()) return img_resize_vrow_avx2;
 #endif
     return img_resize_vrow_generic;
 }

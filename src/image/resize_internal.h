@@ -20,4 +20,10 @@ void img_resize_vrow_avx2(const uint8_t *const *rows, const int32_t *w, int n, i
 /* The best kernel for this CPU (fsift_cpu_get). */
 img_resize_vrow_fn img_resize_vrow_select(void);
 
+/* Horizontal pass of one row: src holds sw pixels of ch (1 or 3) bytes; output pixel xx sums
+ * count[xx] taps from pixel first[xx] with weights w[xx*ksize ...]. For ch 3, wx holds the same
+ * weights expanded to (w, w, w, 0) per tap, 4*ksize ints per output pixel. */
+void img_resize_hrow_avx2(const uint8_t *src, int sw, int ch, int out, int ksize, const int *first,
+                          const int *count, const int32_t *w, const int32_t *wx, uint8_t *dst);
+
 #endif
