@@ -78,8 +78,14 @@ static fsift_status jerr_status(const jerr_mgr *je, int code) {
     return fsift_error(FSIFT_E_FORMAT, "jpeg: %s", je->msg);
 }
 
+static fsift_status precheck_sof(const uint8_t *data, size_t size, const fsift_decode_opts *o,
+                                 fsift_image_info *info);
+
 fsift_status img_jpeg_probe(const uint8_t *data, size_t size, const fsift_decode_opts *o,
                             fsift_image_info *info) {
+    info->format = FSIFT_IMG_JPEG;
+    fsift_status st = precheck_sof(data, size, o, info);
+    if (st) return st;
     struct jpeg_decompress_struct ci;
     jerr_mgr je;
     setup(&ci, &je, o);
@@ -100,6 +106,40 @@ fsift_status img_jpeg_probe(const uint8_t *data, size_t size, const fsift_decode
     return FSIFT_OK;
 }
 
+/* The frame size from the first SOFn segment, read before libjpeg sees the file so that
+ * oversized headers are FSIFT_E_LIMIT (libjpeg itself stops at 65,500 with a generic error).
+ * Returns 0 when no SOF was found before SOS/EOI or the end. */
+static int sof_size(const uint8_t *d, size_t n, uint32_t *w, uint32_t *h) {
+    size_t i = 2;
+    while (i + 4 <= n) {
+        if (d[i] != 0xFF) return 0;
+        uint8_t m = d[i + 1];
+        if (m == 0xFF) { i++; continue; }
+        if (m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01) { i += 2; continue; }
+        if (m == 0xDA || m == 0xD9) return 0;
+        size_t len = (size_t)d[i + 2] << 8 | d[i + 3];
+        if (len < 2 || len > n - i - 2) return 0;
+        if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+            if (len < 7) return 0;
+            *h = (uint32_t)d[i + 5] << 8 | d[i + 6];
+            *w = (uint32_t)d[i + 7] << 8 | d[i + 8];
+            return 1;
+        }
+        i += 2 + len;
+    }
+    return 0;
+}
+
+static fsift_status precheck_sof(const uint8_t *data, size_t size, const fsift_decode_opts *o,
+                                 fsift_image_info *info) {
+    uint32_t w, h;
+    if (!sof_size(data, size, &w, &h)) return FSIFT_OK; /* libjpeg will say what is wrong */
+    info->width = (int)w;
+    info->height = (int)h;
+    if (w == 0 || h == 0) return FSIFT_OK; /* libjpeg's message (DNL / empty image) */
+    return img_check_size(w, h, o, "jpeg");
+}
+
 /* Pillow's MULDIV255. */
 static inline uint32_t muldiv255(uint32_t a, uint32_t b) {
     uint32_t t = a * b + 128;
@@ -109,6 +149,9 @@ static inline uint32_t muldiv255(uint32_t a, uint32_t b) {
 fsift_status img_jpeg_decode(const uint8_t *data, size_t size, const fsift_decode_opts *o,
                              fsift_image *out, fsift_image_info *info) {
     memset(out, 0, sizeof *out);
+    info->format = FSIFT_IMG_JPEG;
+    fsift_status st = precheck_sof(data, size, o, info);
+    if (st) return st;
     struct jpeg_decompress_struct ci;
     jerr_mgr je;
     setup(&ci, &je, o);
@@ -132,7 +175,7 @@ fsift_status img_jpeg_decode(const uint8_t *data, size_t size, const fsift_decod
     info->height = (int)ci.image_height;
     info->has_alpha = 0;
     info->orientation = img_jpeg_orientation(data, size);
-    fsift_status st = img_check_size(ci.image_width, ci.image_height, o, "jpeg");
+    st = img_check_size(ci.image_width, ci.image_height, o, "jpeg");
     if (st) {
         jpeg_destroy_decompress(&ci);
         return st;

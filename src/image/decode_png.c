@@ -81,9 +81,14 @@ fsift_status img_png_probe(const uint8_t *data, size_t size, const fsift_decode_
     return st;
 }
 
-fsift_status img_png_decode(const uint8_t *data, size_t size, const fsift_decode_opts *o,
-                            fsift_image *out, fsift_image_info *info) {
-    memset(out, 0, sizeof *out);
+/* Decodes rows into a fresh image; *rows_done counts rows written. Returns the spng code
+ * (SPNG_EOI on a complete image) in *rcp; the image is kept on partial success. */
+static fsift_status run_decode(const uint8_t *data, size_t size, const fsift_decode_opts *o,
+                               fsift_image_info *info, int ignore_crc, fsift_image *img,
+                               int *rows_done, int *rcp) {
+    memset(img, 0, sizeof *img);
+    *rows_done = 0;
+    *rcp = SPNG_EINTERNAL;
     spng_ctx *ctx = NULL;
     struct spng_ihdr ihdr;
     fsift_status st = open_png(data, size, o, &ctx, &ihdr, info);
@@ -93,9 +98,9 @@ fsift_status img_png_decode(const uint8_t *data, size_t size, const fsift_decode
         spng_ctx_free(ctx);
         return st;
     }
+    if (ignore_crc) spng_set_crc_action(ctx, SPNG_CRC_USE, SPNG_CRC_USE);
     const int W = (int)ihdr.width, H = (int)ihdr.height;
-    fsift_image img;
-    st = img_alloc(W, H, 3, &img);
+    st = img_alloc(W, H, 3, img);
     if (st) {
         spng_ctx_free(ctx);
         return st;
@@ -106,14 +111,13 @@ fsift_status img_png_decode(const uint8_t *data, size_t size, const fsift_decode
     if (alpha) {
         if ((size_t)H > SIZE_MAX / row_len || !(rgba = calloc((size_t)H, row_len))) {
             spng_ctx_free(ctx);
-            fsift_image_free(&img);
+            fsift_image_free(img);
             return fsift_error(FSIFT_E_NOMEM, "png: out of memory for %dx%d RGBA", W, H);
         }
     }
-    uint8_t *base = alpha ? rgba : img.data;
+    uint8_t *base = alpha ? rgba : img->data;
     int fmt = alpha ? SPNG_FMT_RGBA8 : SPNG_FMT_RGB8;
     int rc = spng_decode_image(ctx, NULL, 0, fmt, SPNG_DECODE_TRNS | SPNG_DECODE_PROGRESSIVE);
-    int rows_done = 0;
     while (!rc) {
         struct spng_row_info ri;
         rc = spng_get_row_info(ctx, &ri);
@@ -123,24 +127,73 @@ fsift_status img_png_decode(const uint8_t *data, size_t size, const fsift_decode
             break;
         }
         rc = spng_decode_row(ctx, base + (size_t)ri.row_num * row_len, row_len);
-        if (!rc || rc == SPNG_EOI) rows_done++;
-    }
-    if (rc != SPNG_EOI) {
-        if (!o->allow_truncated || rows_done == 0) {
-            st = spng_fail(rc, rows_done ? "image data" : "start of image data");
-            if (rows_done) fsift_error_prefix("after %d of %d rows", rows_done, H);
-            spng_ctx_free(ctx);
-            free(rgba);
-            fsift_image_free(&img);
-            return st;
-        }
+        if (!rc || rc == SPNG_EOI) (*rows_done)++;
     }
     spng_ctx_free(ctx);
+    *rcp = rc;
     if (alpha) {
         for (int y = 0; y < H; y++)
-            img_rgba_over_white(rgba + (size_t)y * row_len, img.data + (size_t)y * img.stride,
+            img_rgba_over_white(rgba + (size_t)y * row_len, img->data + (size_t)y * img->stride,
                                 (size_t)W);
         free(rgba);
+    }
+    return FSIFT_OK;
+}
+
+/* For allow_truncated: a copy of a cut-off PNG whose last (partial) chunk is shortened to
+ * the bytes present and followed by IEND, so spng (with CRC checks off) can decode the rows
+ * that are there. NULL if nothing useful can be made. */
+static uint8_t *repair_truncated(const uint8_t *d, size_t n, size_t *out_n) {
+    if (n < 8 || n > SIZE_MAX - 64) return NULL;
+    uint8_t *c = malloc(n + 64);
+    if (!c) return NULL;
+    memcpy(c, d, n);
+    size_t i = 8, end = n;
+    while (i + 8 <= n) {
+        uint32_t len = (uint32_t)d[i] << 24 | (uint32_t)d[i + 1] << 16 | (uint32_t)d[i + 2] << 8 | d[i + 3];
+        if (len > n - i - 8 || n - i - 8 - len < 4) { /* this chunk is cut */
+            uint32_t have = (uint32_t)(n - i - 8 < len ? n - i - 8 : len);
+            c[i] = (uint8_t)(have >> 24), c[i + 1] = (uint8_t)(have >> 16);
+            c[i + 2] = (uint8_t)(have >> 8), c[i + 3] = (uint8_t)have;
+            end = i + 8 + have;
+            memset(c + end, 0, 4); /* CRC (not checked) */
+            end += 4;
+            break;
+        }
+        i += 12 + (size_t)len;
+        end = i;
+    }
+    static const uint8_t iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+    memcpy(c + end, iend, 12);
+    *out_n = end + 12;
+    return c;
+}
+
+fsift_status img_png_decode(const uint8_t *data, size_t size, const fsift_decode_opts *o,
+                            fsift_image *out, fsift_image_info *info) {
+    memset(out, 0, sizeof *out);
+    fsift_image img;
+    int rows = 0, rc = 0;
+    fsift_status st = run_decode(data, size, o, info, 0, &img, &rows, &rc);
+    if (st) return st;
+    if (rc == SPNG_EOI) {
+        *out = img;
+        return FSIFT_OK;
+    }
+    int H = img.height;
+    fsift_image_free(&img);
+    st = spng_fail(rc, rows ? "image data" : "start of image data");
+    if (rows) fsift_error_prefix("after %d of %d rows", rows, H);
+    if (!o->allow_truncated) return st;
+    size_t rn = 0;
+    uint8_t *fixed = repair_truncated(data, size, &rn);
+    if (!fixed) return st;
+    fsift_image_info info2 = *info;
+    fsift_status st2 = run_decode(fixed, rn, o, &info2, 1, &img, &rows, &rc);
+    free(fixed);
+    if (st2 || rows == 0) {
+        fsift_image_free(&img);
+        return st2 ? st2 : st;
     }
     *out = img;
     return FSIFT_OK;

@@ -19,7 +19,18 @@
 #include "image/image_internal.h"
 
 static fsift_status read_features(const uint8_t *data, size_t size, WebPBitstreamFeatures *f,
-                                  fsift_image_info *info) {
+                                  fsift_image_info *info, const fsift_decode_opts *o) {
+    info->format = FSIFT_IMG_WEBP;
+    /* VP8X canvas size first, so an oversized canvas is FSIFT_E_LIMIT whatever libwebp
+     * thinks of the rest (24-bit fields holding size − 1). */
+    if (size >= 30 && !memcmp(data + 12, "VP8X", 4)) {
+        uint32_t w = 1 + ((uint32_t)data[24] | (uint32_t)data[25] << 8 | (uint32_t)data[26] << 16);
+        uint32_t h = 1 + ((uint32_t)data[27] | (uint32_t)data[28] << 8 | (uint32_t)data[29] << 16);
+        info->width = (int)w;
+        info->height = (int)h;
+        fsift_status st = img_check_size(w, h, o, "webp");
+        if (st) return st;
+    }
     VP8StatusCode vs = WebPGetFeatures(data, size, f);
     if (vs != VP8_STATUS_OK)
         return fsift_error(FSIFT_E_FORMAT, "webp: %s header (libwebp status %d)",
@@ -35,7 +46,7 @@ static fsift_status read_features(const uint8_t *data, size_t size, WebPBitstrea
 fsift_status img_webp_probe(const uint8_t *data, size_t size, const fsift_decode_opts *o,
                             fsift_image_info *info) {
     WebPBitstreamFeatures f;
-    return read_features(data, size, &f, info);
+    return read_features(data, size, &f, info, o);
 }
 
 static fsift_status decode_animated(const uint8_t *data, size_t size, fsift_image *img) {
@@ -66,7 +77,7 @@ fsift_status img_webp_decode(const uint8_t *data, size_t size, const fsift_decod
                              fsift_image *out, fsift_image_info *info) {
     memset(out, 0, sizeof *out);
     WebPBitstreamFeatures f;
-    fsift_status st = read_features(data, size, &f, info);
+    fsift_status st = read_features(data, size, &f, info, o);
     if (!st) st = img_check_size(f.width, f.height, o, "webp");
     if (st) return st;
     fsift_image img;
@@ -107,9 +118,7 @@ fsift_status img_webp_decode(const uint8_t *data, size_t size, const fsift_decod
         return fsift_error(FSIFT_E_FORMAT, "webp: corrupt image data (libwebp status %d)", (int)vs);
     }
     if (rgba) {
-        if (vs == VP8_STATUS_SUSPENDED) {
-            /* Rows not decoded yet are transparent → white; nothing else to do. */
-        }
+        /* Rows not decoded (truncated) are transparent, so they come out white. */
         for (int y = 0; y < H; y++)
             img_rgba_over_white(rgba + (size_t)y * W * 4, img.data + (size_t)y * img.stride,
                                 (size_t)W);
