@@ -14,6 +14,7 @@
 /* Each subcommand: argv[0] is the subcommand's name. */
 int cmd_model(int argc, char **argv);
 int cmd_kps(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 
 /* Prints "facesift: <context>: <fsift_last_error()>" to stderr and returns CLI_FAIL. */
 int cli_fail(const char *context);

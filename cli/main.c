@@ -16,6 +16,7 @@ typedef struct command {
 static const command commands[] = {
     {"kps", cmd_kps, "draw InstantID's landmark control image (kps IMAGE --kps 'x1,y1,...,x5,y5' -o OUT.png)"},
     {"model", cmd_model, "inspect or run an ONNX/TFLite model (model info FILE, model run FILE IN.npy... -o DIR)"},
+    {"image", cmd_image, "decode an image as facesift sees it (image decode IN -o OUT.png [--scale N])"},
 };
 
 static void usage(FILE *f) {
