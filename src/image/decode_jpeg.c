@@ -188,7 +188,7 @@ fsift_status img_jpeg_decode(const uint8_t *data, size_t size, const fsift_decod
     ci.scale_denom = (unsigned)(o->scale_denom > 0 ? o->scale_denom : 1);
     info->scale_denom = (int)ci.scale_denom;
     jpeg_calc_output_dimensions(&ci);
-    st = img_alloc((int)ci.output_width, (int)ci.output_height, 3, &img);
+    st = img_alloc_uninit((int)ci.output_width, (int)ci.output_height, 3, &img);
     if (st) {
         jpeg_destroy_decompress(&ci);
         return st;
@@ -229,6 +229,11 @@ fsift_status img_jpeg_decode(const uint8_t *data, size_t size, const fsift_decod
                 d[3 * x + 2] = (uint8_t)(k - muldiv255(255u - s[2], k));
             }
         }
+    }
+    if (ci.output_scanline < ci.output_height && je.allow_truncated) {
+        /* Rows libjpeg never produced (it normally pads a truncated file itself). */
+        memset(img.data + (size_t)ci.output_scanline * img.stride, 0,
+               (size_t)(ci.output_height - ci.output_scanline) * img.stride);
     }
     if (ci.output_scanline < ci.output_height && !je.allow_truncated) {
         jpeg_destroy_decompress(&ci);

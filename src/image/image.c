@@ -17,7 +17,7 @@
 
 #include "image/image_internal.h"
 
-fsift_status img_alloc(int width, int height, int channels, fsift_image *out) {
+static fsift_status alloc_image(int width, int height, int channels, int zero, fsift_image *out) {
     memset(out, 0, sizeof *out);
     if (width <= 0 || height <= 0 || (channels != 1 && channels != 3))
         return fsift_error(FSIFT_E_INVALID_ARG, "image: bad size %dx%dx%d", width, height,
@@ -25,7 +25,7 @@ fsift_status img_alloc(int width, int height, int channels, fsift_image *out) {
     size_t stride = (size_t)width * (size_t)channels;
     if ((size_t)height > SIZE_MAX / stride)
         return fsift_error(FSIFT_E_LIMIT, "image: %dx%d overflows memory sizes", width, height);
-    uint8_t *p = calloc((size_t)height, stride);
+    uint8_t *p = zero ? calloc((size_t)height, stride) : malloc((size_t)height * stride);
     if (!p) return fsift_error(FSIFT_E_NOMEM, "image: out of memory for %dx%d", width, height);
     out->width = width;
     out->height = height;
@@ -33,6 +33,14 @@ fsift_status img_alloc(int width, int height, int channels, fsift_image *out) {
     out->stride = stride;
     out->data = p;
     return FSIFT_OK;
+}
+
+fsift_status img_alloc(int width, int height, int channels, fsift_image *out) {
+    return alloc_image(width, height, channels, 1, out);
+}
+
+fsift_status img_alloc_uninit(int width, int height, int channels, fsift_image *out) {
+    return alloc_image(width, height, channels, 0, out);
 }
 
 fsift_status fsift_image_new(int width, int height, int channels, fsift_image *out) {

@@ -27,6 +27,10 @@ fsift_status img_check_size(int64_t width, int64_t height, const fsift_decode_op
  * them first); only overflow and positive sizes are checked. */
 fsift_status img_alloc(int width, int height, int channels, fsift_image *out);
 
+/* As img_alloc, but the pixels are not zeroed: for decoders that write every row (or zero
+ * the rows they could not decode). Saves the page-zeroing of a fresh calloc'd buffer. */
+fsift_status img_alloc_uninit(int width, int height, int channels, fsift_image *out);
+
 /* One channel composited onto opaque white exactly as Pillow's Image.alpha_composite does
  * (libImaging/AlphaComposite.c with a white opaque destination): coef1 = a·128,
  * coef2 = 255·128 − coef1, t = c·coef1 + 255·coef2 + 128·128, out = ((t>>8)+t)>>8 >> 7.
