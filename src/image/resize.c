@@ -14,9 +14,12 @@
  * skipped when its axis keeps its size (Pillow does the same), so the output is exact, not
  * merely within ±1.
  *
- * Speed: the weight tables are built once per call; the horizontal pass walks each row with
- * a fixed number of taps per channel; the vertical pass accumulates whole rows (contiguous,
- * vectorised by the compiler or by resize_avx2.c when the CPU has AVX2). No global state;
+ * Speed: the weight tables are built once per call, their rows padded to whole 8-tap
+ * vectors with zero weights; resize_avx2.c (chosen at run time by fsift_cpu_get) sums two RGB
+ * taps or eight gray taps per instruction in the horizontal pass and 16 bytes of a row per
+ * instruction in the vertical pass, with the same integer arithmetic, so every path gives the
+ * same bytes. NEAREST copies 4-byte words (the spare byte is overwritten by the next pixel)
+ * and reuses the row above when the source row repeats. Single-threaded; no global state;
  * thread-safe.
  */
 #include <limits.h>
@@ -77,7 +80,7 @@ static fsift_status axis_build(int in, int out, fsift_resize_filter f, rs_axis *
     memset(a, 0, sizeof *a);
     if (ks > (double)(INT_MAX / 8) || (double)out * ks > 1e9)
         return fsift_error(FSIFT_E_LIMIT, "resize: %d -> %d needs too large a filter table", in, out);
-    int ksize = (int)ks;
+    int ksize = ((int)ks + 7) & ~7; /* table stride: whole 8-tap vectors, zero weights past the taps */
     a->out = out;
     a->ksize = ksize;
     a->first = malloc((size_t)out * sizeof(int));
@@ -228,9 +231,12 @@ static fsift_status resize_nearest(const fsift_image *src, fsift_image *out) {
      * the accumulated rounding decides ties, so do the same. */
     double sx = (double)src->width / W, sy = (double)src->height / H;
     double xo = sx * 0.5, yo = sy * 0.5;
+    int x4 = 0; /* pixels [0, x4) can be copied as 4 bytes (xs is nondecreasing) */
     for (int x = 0; x < W; x++, xo += sx) {
         int v = (int)xo;
-        xs[x] = v < src->width ? v : src->width - 1;
+        if (v >= src->width) v = src->width - 1;
+        xs[x] = ch == 3 ? 3 * v : v; /* byte offset */
+        if (x + 1 < W && v + 1 < src->width) x4 = x + 1;
     }
     int prev = -1;
     for (int y = 0; y < H; y++, yo += sy) {
@@ -247,13 +253,8 @@ static fsift_status resize_nearest(const fsift_image *src, fsift_image *out) {
             /* 4-byte copies (the 4th byte is overwritten by the next pixel) while both the
              * source and the destination have a byte to spare */
             int x = 0;
-            for (; x + 1 < W; x++) {
-                if (xs[x] + 1 < src->width)
-                    memcpy(d + 3 * x, s + (size_t)xs[x] * 3, 4);
-                else
-                    memcpy(d + 3 * x, s + (size_t)xs[x] * 3, 3);
-            }
-            memcpy(d + 3 * x, s + (size_t)xs[x] * 3, 3);
+            for (; x < x4; x++) memcpy(d + 3 * x, s + xs[x], 4);
+            for (; x < W; x++) memcpy(d + 3 * x, s + xs[x], 3);
         } else {
             for (int x = 0; x < W; x++) d[x] = s[xs[x]];
         }

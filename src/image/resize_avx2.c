@@ -1,9 +1,12 @@
 /*
- * resize_avx2.c — AVX2 vertical-pass row kernel for resize.c: 16 pixels' bytes at a time,
+ * resize_avx2.c — AVX2 row kernels for resize.c. Vertical pass: 16 pixels' bytes at a time,
  * widened to 32-bit lanes, multiplied by the tap's integer weight and summed over the taps
  * in registers (no scratch traffic), then shifted, clipped to 0..255 and packed back. Same
- * integer arithmetic as the portable loop, so the results are identical. The tail falls back
- * to the portable loop.
+ * integer arithmetic as the portable loop, so the results are identical; the tail columns go
+ * one by one. Horizontal pass: per output pixel, RGB sums two taps per vector (bytes
+ * shuffled to R G B 0 | R G B 0 lanes times weights pre-expanded to w w w 0), gray eight taps
+ * (bytes widened to 32-bit lanes); loads never pass the end of the row, and the last taps go
+ * one by one.
  */
 #include <immintrin.h>
 
@@ -57,8 +60,8 @@ void img_resize_hrow_avx2(const uint8_t *src, int sw, int ch, int out, int ksize
             const int32_t *k = wx + (size_t)xx * ksize * 4;
             __m256i acc = _mm256_setzero_si256();
             int i = 0;
-            /* the 8-byte load must stay inside the row */
-            for (; i + 2 <= n && f + (size_t)i * 3 + 8 <= rowbytes; i += 2) {
+            /* the 8-byte load must stay inside the row; taps past the count have weight 0 */
+            for (; i < n && i + 2 <= ksize && f + (size_t)i * 3 + 8 <= rowbytes; i += 2) {
                 __m128i b = _mm_loadl_epi64((const __m128i *)(p + 3 * i));
                 __m256i bb = _mm256_set_m128i(_mm_srli_si128(b, 3), b);
                 __m256i px = _mm256_shuffle_epi8(bb, shuf);
@@ -86,7 +89,7 @@ void img_resize_hrow_avx2(const uint8_t *src, int sw, int ch, int out, int ksize
             const int32_t *wk = w + (size_t)xx * ksize;
             __m256i acc = _mm256_setzero_si256();
             int i = 0;
-            for (; i + 8 <= n; i += 8) {
+            for (; i < n && i + 8 <= ksize && f + (size_t)i + 8 <= rowbytes; i += 8) {
                 __m256i px = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p + i)));
                 acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(px, _mm256_loadu_si256((const __m256i *)(wk + i))));
             }
