@@ -996,6 +996,8 @@ static void test_blazeface(void) {
 }
 
 int main(void) {
+    /* these tests check the loader's graph as it builds it: no operator fusion */
+    setenv("FSIFT_NO_FUSE", "1", 1);
     RUN(test_pb_reader);
     RUN(test_c_base_model);
     RUN(test_truncated);

@@ -9,8 +9,8 @@
  * Finalize: checks every node input refers to a defined value (input, constant, or produced
  * by some node), that graph outputs are defined, resolves op types against the op table
  * (collecting every unsupported op into one message), and sorts nodes topologically with
- * Kahn's algorithm — a cycle leaves nodes unsorted and is reported. Then each op's pack hook
- * runs once.
+ * Kahn's algorithm — a cycle leaves nodes unsorted and is reported. Then the graph optimiser
+ * fuses operators (optimize.c; off with FSIFT_NO_FUSE=1), and each op's pack hook runs once.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -636,7 +636,15 @@ fsift_status nn_graph_finalize(nn_graph *g) {
     free(indeg); free(order); free(users_start); free(users); free(fill);
     if (st) return st;
 
-    /* 3. pack hooks */
+    /* 3. operator fusion (FSIFT_NO_FUSE=1 turns it off, e.g. to compare) */
+    const char *nofuse = getenv("FSIFT_NO_FUSE");
+    if (!nofuse || !*nofuse || !strcmp(nofuse, "0")) {
+        st = nn_graph_optimize(g);
+        if (st) return st;
+        nn = g->n_nodes;
+    }
+
+    /* 4. pack hooks */
     for (int i = 0; i < nn; i++) {
         const nn_op_def *def = nn_op_get(g->nodes[i].op);
         if (def->pack) {

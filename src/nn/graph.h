@@ -156,6 +156,12 @@ fsift_status nn_node_set_strings(nn_graph *g, int node, const char *name,
  * op's optional pack hook. Errors name the offending node/value/op. */
 fsift_status nn_graph_finalize(nn_graph *g);
 
+/* Load-time graph rewrites (operator fusion, optimize.c), called by nn_graph_finalize after
+ * the checks and the topological sort, before the pack hooks, unless FSIFT_NO_FUSE is set
+ * (to anything but "" or "0"). Keeps the graph valid and sorted; graph outputs keep their
+ * names and order. */
+fsift_status nn_graph_optimize(nn_graph *g);
+
 /* ---- reading attributes (used by ops) --------------------------------------------------- */
 
 const nn_attr *nn_attr_find(const nn_node *n, const char *name);
