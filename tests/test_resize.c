@@ -96,6 +96,12 @@ static void test_errors(void) {
     CHECK(fsift_image_resize(&src, 2, 2, FSIFT_RESIZE_BILINEAR, NULL) == FSIFT_E_INVALID_ARG);
     CHECK(fsift_image_resize(&src, INT_MAX, INT_MAX, FSIFT_RESIZE_BICUBIC, &out) != FSIFT_OK);
     CHECK(out.data == NULL);
+    /* both images within the limits, the intermediate (out width × in height) is not */
+    fsift_image tall = {.width = 2, .height = 60000, .channels = 1, .stride = 2};
+    tall.data = calloc(2, 60000);
+    CHECK(fsift_image_resize(&tall, 60000, 1000, FSIFT_RESIZE_BILINEAR, &out) == FSIFT_E_LIMIT);
+    CHECK(out.data == NULL);
+    free(tall.data);
     fsift_image bad = src;
     bad.channels = 4;
     CHECK(fsift_image_resize(&bad, 2, 2, FSIFT_RESIZE_BOX, &out) == FSIFT_E_INVALID_ARG);

@@ -299,6 +299,13 @@ fsift_status fsift_image_resize(const fsift_image *src, int width, int height,
         int y0 = ay.first[0];
         int y1 = ay.first[height - 1] + ay.count[height - 1];
         size_t tstride = (size_t)width * ch;
+        /* the intermediate is out-width × (part of) in-height: both are within the pixel
+         * limits, but their product need not be */
+        if ((uint64_t)width * (uint64_t)(y1 - y0) > 2 * (uint64_t)FSIFT_DEFAULT_MAX_PIXELS) {
+            st = fsift_error(FSIFT_E_LIMIT, "resize: %dx%d -> %dx%d needs a %dx%d intermediate image, over the limit",
+                             src->width, src->height, width, height, width, y1 - y0);
+            goto done;
+        }
         tmp = malloc(tstride * (size_t)(y1 - y0 > 0 ? y1 - y0 : 1));
         if (!tmp) {
             st = fsift_error(FSIFT_E_NOMEM, "resize: out of memory for the intermediate image");
