@@ -87,6 +87,35 @@ static buf make_jpeg(int w, int h, int progressive, int gray, int restart, const
     return b;
 }
 
+/* A flat CMYK JPEG (raw libjpeg values c, m, y, k), stored as CMYK or as YCCK. */
+static buf make_cmyk_jpeg(int w, int h, const uint8_t cmyk[4], int ycck) {
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    unsigned char *mem = NULL;
+    unsigned long len = 0;
+    jpeg_mem_dest(&c, &mem, &len);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = 4;
+    c.in_color_space = JCS_CMYK;
+    jpeg_set_defaults(&c);
+    jpeg_set_colorspace(&c, ycck ? JCS_YCCK : JCS_CMYK);
+    jpeg_set_quality(&c, 100, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    uint8_t *row = malloc((size_t)w * 4);
+    for (int x = 0; x < w; x++) memcpy(row + 4 * x, cmyk, 4);
+    while (c.next_scanline < c.image_height) jpeg_write_scanlines(&c, &row, 1);
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    free(row);
+    buf b = {NULL, 0};
+    buf_put(&b, mem, len);
+    free(mem);
+    return b;
+}
+
 static buf make_png(int w, int h, int ctype, int bits, int interlace) {
     spng_ctx *ctx = spng_ctx_new(SPNG_CTX_ENCODER);
     spng_set_option(ctx, SPNG_ENCODE_TO_BUFFER, 1);
@@ -403,6 +432,22 @@ static void test_roundtrips(void) {
     check_roundtrip("jpeg progressive", make_jpeg(67, 45, 1, 0, 0, NULL, 0), 67, 45, FSIFT_IMG_JPEG);
     check_roundtrip("jpeg gray", make_jpeg(67, 45, 0, 1, 0, NULL, 0), 67, 45, FSIFT_IMG_JPEG);
     check_roundtrip("jpeg restart", make_jpeg(67, 45, 0, 0, 1, NULL, 0), 67, 45, FSIFT_IMG_JPEG);
+    /* CMYK and YCCK: Pillow's CMYK;I + cmyk2rgb gives R = k - MULDIV255(255 - c, k):
+     * (255, 128, 0, 200) -> (200, 100, 0), within the q100 JPEG round trip. */
+    static const uint8_t cmyk[4] = {255, 128, 0, 200};
+    for (int ycck = 0; ycck < 2; ycck++) {
+        buf j = make_cmyk_jpeg(24, 16, cmyk, ycck);
+        fsift_image im;
+        CHECK_OK(dec(&j, NULL, &im, NULL));
+        if (im.data) {
+            const uint8_t *p = im.data + 5 * im.stride + 3 * 7;
+            CHECK_MSG(abs(p[0] - 200) <= 2 && abs(p[1] - 100) <= 2 && p[2] <= 2,
+                      "%s: got (%d, %d, %d), want about (200, 100, 0)", ycck ? "ycck" : "cmyk",
+                      p[0], p[1], p[2]);
+        }
+        fsift_image_free(&im);
+        free(j.p);
+    }
     for (int ct = 0; ct <= 6; ct++) {
         if (ct == 1 || ct == 3 || ct == 5) continue;
         for (int bits = 8; bits <= 16; bits += 8)
