@@ -14,7 +14,7 @@ orientations; PNG in every colour type and bit depth (1/2/4/8/16-bit gray, gray+
 RGBA, palette ± tRNS, gray/RGB with tRNS), Adam7-interlaced variants (written by the small PNG
 writer below, since Pillow cannot interlace), eXIf orientations; WebP lossy/lossless/alpha,
 animated (first frame) and EXIF orientations; GIF (with transparency, interlaced); BMP 8/24/32
-bit, bottom-up and top-down.
+bit, bottom-up and top-down; GIF first frames smaller than the screen.
 
 The oracle for a file at scale n: Image.open; for n > 1 im.draft('RGB', (w//n, h//n)) (the
 draft scale is checked to be n); ImageOps.exif_transpose; images with alpha (an A band or
@@ -196,6 +196,18 @@ def gen(d):
     p.save(f"{d}/gif_transparent.gif", transparency=3); add("gif_transparent.gif")
     p.save(f"{d}/gif_noninterlaced.gif", interlace=False); add("gif_noninterlaced.gif")
     camera.resize((64, 48)).save(f"{d}/gif_gray.gif"); add("gif_gray.gif")
+    # A first frame smaller than the logical screen (placed at 7,5): Pillow fills the rest
+    # with the background colour, or transparent (white here) when the frame has a
+    # transparent index.
+    for tr in (None, 3):
+        b = io.BytesIO()
+        p.crop((0, 0, 40, 30)).save(b, "GIF", **({} if tr is None else {"transparency": tr}))
+        g = bytearray(b.getvalue())
+        struct.pack_into("<HH", g, 6, 60, 50)
+        i = g.index(b"\x2c", 13 + 3 * (2 << (g[10] & 7)))
+        struct.pack_into("<HH", g, i + 1, 7, 5)
+        nm = f"gif_partial_frame{'_trns' if tr is not None else ''}.gif"
+        open(f"{d}/{nm}", "wb").write(g); add(nm)
     # BMP
     small.save(f"{d}/bmp_24.bmp"); add("bmp_24.bmp")
     small.convert("P", palette=Image.ADAPTIVE).save(f"{d}/bmp_8.bmp"); add("bmp_8.bmp")

@@ -5,11 +5,13 @@
  * anything is allocated. Records are read up to the first image descriptor, keeping the
  * Graphics Control Extension's transparent index; the frame's rows (Adam-style GIF
  * interlacing handled: passes start at 0, 4, 2, 1 with steps 8, 8, 4, 2) are mapped through
- * the local or global colour table. Transparent pixels and the screen area outside the frame
- * are white (alpha onto white, as for PNG); indices past the colour table are black.
+ * the local or global colour table. Transparent pixels are white (alpha onto white, as for
+ * PNG); the screen area outside the frame is white when the frame has a transparent index
+ * and the background colour otherwise (as Pillow 9.4 fills frame 0); indices past the colour
+ * table are black.
  *
  * Truncated data is an error unless allow_truncated, which keeps the rows read so far (the
- * others stay white). Thread-safe: one GifFileType per call, reading from memory.
+ * others keep the fill above). Thread-safe: one GifFileType per call, reading from memory.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -123,7 +125,18 @@ fsift_status img_gif_decode(const uint8_t *data, size_t size, const fsift_decode
             pal[i][2] = cm->Colors[i].Blue;
     if (transparent >= 0) pal[transparent][0] = pal[transparent][1] = pal[transparent][2] = 255;
     if ((st = img_alloc(W, H, 3, &img))) goto done;
-    memset(img.data, 255, img.stride * (size_t)H);
+    /* The screen outside the frame: transparent (→ white) when the frame has a transparent
+     * index, else the background colour through the frame's colour table (Pillow 9.4). */
+    if (transparent >= 0) {
+        memset(img.data, 255, img.stride * (size_t)H);
+    } else {
+        const uint8_t *bg = pal[g->SBackGroundColor & 255];
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                uint8_t *q = img.data + (size_t)y * img.stride + 3 * (size_t)x;
+                q[0] = bg[0], q[1] = bg[1], q[2] = bg[2];
+            }
+    }
     if (!(line = malloc((size_t)fw))) {
         st = fsift_error(FSIFT_E_NOMEM, "gif: out of memory");
         goto done;
