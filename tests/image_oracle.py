@@ -8,7 +8,8 @@ It writes the inputs as .npy files and a manifest into a work folder, runs the C
 oracles' and prints the agreement. Exit 0: all within the bounds of issue 3; 1: a bound is
 missed; 77: an oracle module or the test photos are missing (the reason is printed).
 
-Usage: image_oracle.py DRIVER WORKDIR [--quick]
+Usage: image_oracle.py DRIVER WORKDIR [--quick | --thorough] [--only=resize|similarity|warp|kps|cli]
+(--thorough: ten times the random cases; minutes, for a one-off check)
 """
 import math
 import os
@@ -29,6 +30,7 @@ SKDATA = os.path.join(os.path.dirname(skimage.data.__file__))
 PHOTOS = ["astronaut.png", "chelsea.png", "coffee.png", "camera.png"]
 FILTERS = {0: Image.NEAREST, 1: Image.BOX, 2: Image.BILINEAR, 3: Image.BICUBIC}
 FNAMES = {0: "NEAREST", 1: "BOX", 2: "BILINEAR", 3: "BICUBIC"}
+THOROUGH = "--thorough" in sys.argv
 TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
                      [41.5493, 92.3655], [70.7299, 92.2041]], dtype=np.float32)
 
@@ -71,7 +73,7 @@ def resize_cases(rng, quick):
              ((1000, 3), (7, 1000)), ((255, 257), (256, 256)), ((64, 64), (512, 512)),
              ((512, 400), (512, 97)), ((400, 512), (33, 512)), ((2, 2), (3, 3)),
              ((513, 769), (224, 336)), ((1021, 17), (16, 3))]
-    for _ in range(6 if quick else 30):
+    for _ in range(6 if quick else 300 if THOROUGH else 30):
         sw, sh = int(rng.integers(1, 700)), int(rng.integers(1, 700))
         dw, dh = int(rng.integers(1, 900)), int(rng.integers(1, 900))
         sizes.append(((sw, sh), (dw, dh)))
@@ -130,7 +132,7 @@ def check_resize(w, rng, quick, post):
 
 def umeyama_cases(rng, quick):
     sets = []
-    count = 300 if quick else 1500
+    count = 300 if quick else 15000 if THOROUGH else 1500
     for i in range(count):
         n = int(rng.integers(2, 12))
         src = rng.normal(0, 1, (n, 2)) * rng.uniform(0.01, 500) + rng.uniform(-1000, 1000, 2)
@@ -314,15 +316,28 @@ def draw_kps_ref(w, h, kps):
     return out
 
 
+# edge cases: all points equal (zero-length limbs), a vertical line, points a pixel apart,
+# negative coordinates near 0 (truncation toward zero), points on the borders
+SPECIAL_KPS = [
+    [[100, 100]] * 5,
+    [[50, 10], [50, 30], [50, 60], [50, 90], [50, 120.5]],
+    [[200, 200], [201, 200], [200.5, 200.9], [199.2, 201], [200, 201.7]],
+    [[-0.7, -0.2], [-9.9, 5], [3, -4.5], [-20, -20], [0.4, 0.6]],
+    [[0, 0], [511, 0], [255.5, 255.5], [0, 511], [511, 511]],
+]
+
+
 def check_kps(w, rng, quick, post):
     jobs = []
-    for i in range(20 if quick else 100):
+    for i in range(20 if quick else 1000 if THOROUGH else 100):
         W, H = int(rng.integers(512, 1025)), int(rng.integers(512, 1025))
         if i % 10 == 0:  # landmarks anywhere, including far out and very long limbs
             kps = rng.uniform(-0.3, 1.3, (1, 5, 2)).astype(np.float32) * [W, H]
         else:
             kps = random_face_kps(rng, W, H)[None]
         kps = kps.astype(np.float32)
+        if i < len(SPECIAL_KPS):
+            kps = np.array(SPECIAL_KPS[i], dtype=np.float32)[None]
         kn = w.save("kps_in", kps)
         out = w.name("kps_out")
         w.lines.append("kps %d %d %s %s" % (W, H, kn, out))
