@@ -289,10 +289,12 @@ fsift_status fsift_draw_kps(int width, int height, const float kps[5][2], fsift_
         int n = ellipse_poly(cx, cy, py_int(len / 2.0), 4, (int)py_int(ang), poly);
         fill_convex_poly(out, poly, n, colors[limbs[l][0]]);
     }
+    uint8_t dim[256]; /* (uint8)(v * 0.6) as NumPy computes it on the float canvas */
+    for (int v = 0; v < 256; v++) dim[v] = (uint8_t)((double)v * 0.6);
     size_t rowlen = (size_t)width * 3;
     for (int y = 0; y < height; y++) {
         uint8_t *p = out->data + (size_t)y * out->stride;
-        for (size_t i = 0; i < rowlen; i++) p[i] = (uint8_t)((double)p[i] * 0.6);
+        for (size_t i = 0; i < rowlen; i++) p[i] = dim[p[i]];
     }
     for (int i = 0; i < 5; i++) fill_circle(out, py_int(kps[i][0]), py_int(kps[i][1]), 10, colors[i]);
     return FSIFT_OK;

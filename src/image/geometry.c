@@ -21,6 +21,7 @@
  * No global state; thread-safe.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "facesift/image.h"
@@ -114,13 +115,24 @@ fsift_status fsift_warp_affine(const fsift_image *src, const double M[2][3], int
     const double ab_scale = (double)(1 << WA_AB_BITS);
     const int64_t round_delta = (1 << WA_AB_BITS) / (1 << WA_INTER_BITS) / 2;
     const int ch = src->channels, sw = src->width, sh = src->height;
+    /* per-column terms, rounded once (as OpenCV's adelta/bdelta) */
+    int64_t *adelta = malloc((size_t)width * 2 * sizeof(int64_t));
+    if (!adelta) {
+        fsift_image_free(out);
+        return fsift_error(FSIFT_E_NOMEM, "warp: out of memory");
+    }
+    int64_t *bdelta = adelta + width;
+    for (int x = 0; x < width; x++) {
+        adelta[x] = round_sat(A11 * x * ab_scale);
+        bdelta[x] = round_sat(A21 * x * ab_scale);
+    }
     for (int y = 0; y < height; y++) {
         int64_t X0 = round_sat((A12 * y + B1) * ab_scale) + round_delta;
         int64_t Y0 = round_sat((A22 * y + B2) * ab_scale) + round_delta;
         uint8_t *d = out->data + (size_t)y * out->stride;
         for (int x = 0; x < width; x++, d += ch) {
-            int64_t X = shr_floor(X0 + round_sat(A11 * x * ab_scale), WA_AB_BITS - WA_INTER_BITS);
-            int64_t Y = shr_floor(Y0 + round_sat(A21 * x * ab_scale), WA_AB_BITS - WA_INTER_BITS);
+            int64_t X = shr_floor(X0 + adelta[x], WA_AB_BITS - WA_INTER_BITS);
+            int64_t Y = shr_floor(Y0 + bdelta[x], WA_AB_BITS - WA_INTER_BITS);
             int64_t sx = shr_floor(X, WA_INTER_BITS), sy = shr_floor(Y, WA_INTER_BITS);
             int fx = (int)(X & 31), fy = (int)(Y & 31);
             if (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0) continue; /* stays 0 */
@@ -139,6 +151,7 @@ fsift_status fsift_warp_affine(const fsift_image *src, const double M[2][3], int
             }
         }
     }
+    free(adelta);
     return FSIFT_OK;
 }
 
