@@ -36,5 +36,18 @@ b = np.frombuffer(raw, np.uint8).reshape(a.shape)
 print("png output equals ppm output:", (a == b).all())
 sys.exit(0 if (a == b).all() else 1)
 PYEOF
+# CLI contract: a truncated file fails (exit 1) unless --allow-truncated; junk fails; bad
+# usage is exit 2.
+head -c 9000 "$WORK/jpeg_420.jpg" > "$WORK/out/cut.jpg"
+echo "not an image" > "$WORK/out/junk.jpg"
+expect_rc() { local want=$1; shift; "$@" >/dev/null 2>"$WORK/out/err.txt"; local rc=$?
+    if [ $rc -ne "$want" ]; then echo "FAIL: exit $rc, want $want: $*"; cat "$WORK/out/err.txt"; fail=1;
+    else echo "ok   exit $rc: ${*:2}"; fi; }
+expect_rc 1 "$BIN" image decode "$WORK/out/cut.jpg" -o "$WORK/out/cut.ppm"
+expect_rc 0 "$BIN" image decode "$WORK/out/cut.jpg" -o "$WORK/out/cut.ppm" --allow-truncated
+expect_rc 1 "$BIN" image decode "$WORK/out/junk.jpg" -o "$WORK/out/junk.ppm"
+expect_rc 2 "$BIN" image decode "$WORK/jpeg_420.jpg" -o "$WORK/out/x.ppm" --scale 3
+expect_rc 2 "$BIN" image decode "$WORK/jpeg_420.jpg"
+expect_rc 0 "$BIN" image decode --help
 $PY "$SRC/tests/gen_image_corpus.py" check "$WORK" || fail=1
 exit $fail
