@@ -2,7 +2,8 @@
 """make_image_corpus.py — writes the seed corpora of the image fuzz targets:
 fuzz/corpus/{jpeg,png,webp,image}/. Small synthetic images only (no photos), each < 64 KB,
 deterministic: JPEG baseline/progressive/gray/CMYK/4:4:4/restart/EXIF-rotated, PNG of every
-colour type and bit depth (plain and interlaced, palette + tRNS, eXIf), WebP lossy/lossless/
+colour type and bit depth (plain and interlaced, palette + tRNS, eXIf, XMP and raw-profile
+orientation), WebP lossy/lossless/
 alpha/animated/EXIF, GIF, BMP. Run with /usr/bin/python3 (Debian python3-pil, python3-numpy).
 Re-run after changing it; the files are committed.
 """
@@ -73,6 +74,16 @@ def main():
         ):
             G.write_png(tmp, arr, bits, ct, bool(il), **kw)
             files["png"][f"{name}{'_i' if il else ''}.png"] = open(tmp, "rb").read()
+    xmp = b'<x:xmpmeta><rdf:Description tiff:Orientation="6"/></x:xmpmeta>'
+    hexed = G.exif_bytes(5).hex()
+    raw = ("\nexif\n" + f"{len(hexed) // 2:8d}\n" + hexed + "\n").encode()
+    import zlib
+    for name, extra in (
+        ("xmp_itxt_z.png", [(b"iTXt", b"XML:com.adobe.xmp\0\1\0\0\0" + zlib.compress(xmp))]),
+        ("rawprofile_ztxt.png", [(b"zTXt", b"Raw profile type exif\0\0" + zlib.compress(raw))]),
+    ):
+        G.write_png(tmp, a, 8, 2, False, extra=extra)
+        files["png"][name] = open(tmp, "rb").read()
     os.remove(tmp)
     rgba = im.convert("RGBA")
     rgba.putalpha(im.convert("L"))

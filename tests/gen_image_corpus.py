@@ -66,7 +66,7 @@ def _pack_rows(a, bits):
 ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
 
 
-def write_png(path, arr, bits, ctype, interlace=False, plte=None, trns=None, exif=None):
+def write_png(path, arr, bits, ctype, interlace=False, plte=None, trns=None, exif=None, extra=()):
     """arr: (h, w, ch) samples already in range for `bits`."""
     h, w = arr.shape[:2]
     ch = arr.shape[2]
@@ -88,6 +88,8 @@ def write_png(path, arr, bits, ctype, interlace=False, plte=None, trns=None, exi
         png += _chunk(b"tRNS", trns)
     if exif is not None:
         png += _chunk(b"eXIf", exif)
+    for t, data in extra:
+        png += _chunk(t, data)
     png += _chunk(b"IDAT", zlib.compress(raw, 6)) + _chunk(b"IEND", b"")
     with open(path, "wb") as f:
         f.write(png)
@@ -181,6 +183,26 @@ def gen(d):
         write_png(f"{d}/png_rgb8_trns{t}.png", base, 8, 2, il, trns=struct.pack(">HHH", *[int(v) for v in kr])); add(f"png_rgb8_trns{t}.png")
     for o in range(1, 9):
         write_png(f"{d}/png_orient{o}.png", base, 8, 2, False, exif=exif_bytes(o)[6:]); add(f"png_orient{o}.png")
+    # PNG orientation the other ways Pillow 9.4's getexif finds it: XMP (iTXt, plain and
+    # compressed), ImageMagick's "Raw profile type exif" (zTXt hex), and their precedence.
+    def xmp(o, attr=True):
+        body = f'tiff:Orientation="{o}"' if attr else f"<tiff:Orientation>{o}</tiff:Orientation>"
+        return ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description ' + body + "/></rdf:RDF></x:xmpmeta>").encode()
+    def itxt(key, text, comp=False):
+        return (b"iTXt", key + b"\0" + (b"\1\0" if comp else b"\0\0") + b"\0\0" + (zlib.compress(text) if comp else text))
+    hexed = exif_bytes(5).hex()
+    rawprof = ("\nexif\n" + f"{len(hexed) // 2:8d}" + "\n" + "\n".join(hexed[i:i + 72] for i in range(0, len(hexed), 72)) + "\n").encode()
+    no_orient = Image.Exif(); no_orient[0x010F] = "cam"
+    for nm, kw in (
+        ("png_xmp6.png", {"extra": [itxt(b"XML:com.adobe.xmp", xmp(6))]}),
+        ("png_xmp8_elem_z.png", {"extra": [itxt(b"XML:com.adobe.xmp", xmp(8, False), True)]}),
+        ("png_xmp9_invalid.png", {"extra": [itxt(b"XML:com.adobe.xmp", xmp(9))]}),
+        ("png_exif3_xmp6.png", {"exif": exif_bytes(3)[6:], "extra": [itxt(b"XML:com.adobe.xmp", xmp(6))]}),
+        ("png_exif_noorient_xmp7.png", {"exif": no_orient.tobytes()[6:], "extra": [itxt(b"XML:com.adobe.xmp", xmp(7))]}),
+        ("png_rawprofile5.png", {"extra": [(b"zTXt", b"Raw profile type exif\0\0" + zlib.compress(rawprof))]}),
+        ("png_rawprofile5_text.png", {"extra": [(b"tEXt", b"Raw profile type exif\0" + rawprof)]}),
+    ):
+        write_png(f"{d}/{nm}", base, 8, 2, False, **kw); add(nm)
     # WebP
     chelsea.save(f"{d}/webp_lossy.webp", quality=80); add("webp_lossy.webp")
     chelsea.save(f"{d}/webp_lossless.webp", lossless=True); add("webp_lossless.webp")
