@@ -703,21 +703,18 @@ typedef struct dw_job {
     nn_conv_params kp;  /* s->p with the activation the kernel applies */
     const float *x, *w, *b;
     float *y;
-    post_job post;      /* post.y != NULL: a pass over each range after the kernel */
+    nn_dw_epi ex;       /* PRELU slopes and residual, fused by the kernel */
 } dw_job;
 
 static void dw_range(void *arg, int64_t begin, int64_t end) {
     const dw_job *j = arg;
     const conv_state *s = j->s;
     if (s->p.nhwc) {
-        if (s->isa == NN_ISA_AVX512) nn_dw_nhwc_avx512(&j->kp, j->x, j->w, j->b, j->y, begin, end);
-        else nn_dw_nhwc_avx2(&j->kp, j->x, j->w, j->b, j->y, begin, end);
-        /* rows [begin, end) are pixels [begin*OW, end*OW), still in cache */
-        if (j->post.y) post_units(&j->post, begin * s->p.OW, end * s->p.OW);
+        if (s->isa == NN_ISA_AVX512) nn_dw_nhwc_avx512(&j->kp, j->x, j->w, j->b, j->y, begin, end, &j->ex);
+        else nn_dw_nhwc_avx2(&j->kp, j->x, j->w, j->b, j->y, begin, end, &j->ex);
     } else {
-        if (s->isa == NN_ISA_AVX512) nn_dw_nchw_avx512(&j->kp, j->x, j->w, j->b, j->y, begin, end);
-        else nn_dw_nchw_avx2(&j->kp, j->x, j->w, j->b, j->y, begin, end);
-        if (j->post.y) post_units(&j->post, begin, end);
+        if (s->isa == NN_ISA_AVX512) nn_dw_nchw_avx512(&j->kp, j->x, j->w, j->b, j->y, begin, end, &j->ex);
+        else nn_dw_nchw_avx2(&j->kp, j->x, j->w, j->b, j->y, begin, end, &j->ex);
     }
 }
 
@@ -900,20 +897,21 @@ static void conv_compute(nn_kctx *k, const conv_state *s, const float *x, const 
     const nn_act act = raw ? NN_ACT_NONE : p->act;
     const float *slope = act == NN_ACT_PRELU ? s->slope : NULL;
     if (raw) r = NULL;
-    /* what a pass after the kernel applies: TANH always; PRELU and the residual on the paths
-     * whose kernels do not fuse them */
-    post_job post = {p, y, r, act, slope};
-    if (s->algo == ALGO_REF || s->algo == ALGO_DW) {
+    if (s->algo == ALGO_REF) {
+        /* the reference kernel applies clamps only: the rest in a pass afterwards */
         const int need_post = r || act == NN_ACT_TANH || act == NN_ACT_PRELU;
         nn_conv_params kp = *p;
         kp.act = need_post ? NN_ACT_NONE : act;
-        if (s->algo == ALGO_REF) {
-            nn_conv_ref(&kp, x, w, b, y);
-            if (need_post) post_units(&post, 0, p->nhwc ? p->N * opix : p->N * p->M);
-            return;
-        }
-        dw_job j = {s, kp, x, w, b, y, post};
-        if (!need_post) j.post.y = NULL;
+        nn_conv_ref(&kp, x, w, b, y);
+        post_job post = {p, y, r, act, slope};
+        if (need_post) post_units(&post, 0, p->nhwc ? p->N * opix : p->N * p->M);
+        return;
+    }
+    if (s->algo == ALGO_DW) {
+        /* clamps, PRELU and the residual in the kernels' stores; TANH afterwards */
+        nn_conv_params kp = *p;
+        kp.act = act == NN_ACT_TANH ? NN_ACT_NONE : act;
+        dw_job j = {s, kp, x, w, b, y, {slope, r}};
         const int64_t taps = p->kh * p->kw;
         if (p->nhwc) {
             if (!s->wpk) {
@@ -931,6 +929,7 @@ static void conv_compute(nn_kctx *k, const conv_state *s, const float *x, const 
             nn_parallel(k, p->N * p->M, work > PAR_MIN_DW_MACS ? 1 : PAR_MIN_DW_MACS / (work ? work : 1), dw_range,
                         &j);
         }
+        if (act == NN_ACT_TANH) post_units(&(post_job){p, y, NULL, act, NULL}, 0, p->nhwc ? p->N * opix : p->N * p->M);
         return;
     }
     /* tile paths: bias, clamp, PRELU and the residual in the store; TANH afterwards */

@@ -38,18 +38,26 @@ void nn_gemm_ref(const nn_gemm_task *t);
  * contiguous). From w [M,kh,kw,1] (NHWC) or [M,1,kh,kw] (NCHW). */
 void nn_dw_pack_nhwc(const nn_conv_params *p, const float *w, float *dst);
 
+/* Extras the depthwise kernels fuse into their stores (NULL: none): PRELU slopes [M] (used
+ * when p->act is NN_ACT_PRELU) and a residual laid out like y, added before the activation. */
+typedef struct nn_dw_epi {
+    const float *slope;
+    const float *res;
+} nn_dw_epi;
+
 /* Runs planes/pixel rows [begin, end) of a depthwise convolution for `isa` (AVX2 or
  * AVX-512). NCHW: the range is over N*M output planes; w is the raw [M,1,kh,kw] weight.
  * NHWC: the range is over N*OH output rows; w is packed with nn_dw_pack_nhwc and mult must
- * be 1. Clamp-type activations are fused; TANH must be applied by the caller. */
+ * be 1. Clamp-type activations, PRELU and the residual (ex) are fused; TANH must be applied
+ * by the caller. */
 void nn_dw_nchw_avx2(const nn_conv_params *p, const float *x, const float *w, const float *b,
-                     float *y, int64_t begin, int64_t end);
+                     float *y, int64_t begin, int64_t end, const nn_dw_epi *ex);
 void nn_dw_nchw_avx512(const nn_conv_params *p, const float *x, const float *w, const float *b,
-                       float *y, int64_t begin, int64_t end);
+                       float *y, int64_t begin, int64_t end, const nn_dw_epi *ex);
 void nn_dw_nhwc_avx2(const nn_conv_params *p, const float *x, const float *wp, const float *b,
-                     float *y, int64_t begin, int64_t end);
+                     float *y, int64_t begin, int64_t end, const nn_dw_epi *ex);
 void nn_dw_nhwc_avx512(const nn_conv_params *p, const float *x, const float *wp, const float *b,
-                       float *y, int64_t begin, int64_t end);
+                       float *y, int64_t begin, int64_t end, const nn_dw_epi *ex);
 
 /* Clamp bounds of an activation (TANH and NONE: -inf, inf). */
 static inline void nn_act_bounds(nn_act act, float *lo, float *hi) {

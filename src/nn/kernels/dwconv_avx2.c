@@ -24,6 +24,9 @@ static inline dw_vec dw_mul(dw_vec a, dw_vec b) { return _mm256_mul_ps(a, b); }
 static inline dw_vec dw_clamp(dw_vec v, dw_vec lo, dw_vec hi) {
     return _mm256_min_ps(hi, _mm256_max_ps(lo, v));
 }
+static inline dw_vec dw_prelu(dw_vec v, dw_vec s) {
+    return _mm256_blendv_ps(v, _mm256_mul_ps(v, s), _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
+}
 static inline dw_vec dw_loadu(const float *p) { return _mm256_loadu_ps(p); }
 static inline void dw_storeu(float *p, dw_vec v) { _mm256_storeu_ps(p, v); }
 static inline dw_mask dw_mask_range(int64_t lo, int64_t hi) {
@@ -67,11 +70,11 @@ static inline dw_vec dw_gather(const float *p, int64_t s, dw_mask m) {
 
 #else
 void nn_dw_nchw_avx2(const nn_conv_params *p, const float *x, const float *w, const float *b,
-                     float *y, int64_t begin, int64_t end) {
-    (void)p; (void)x; (void)w; (void)b; (void)y; (void)begin; (void)end;
+                     float *y, int64_t begin, int64_t end, const nn_dw_epi *ex) {
+    (void)p; (void)x; (void)w; (void)b; (void)y; (void)begin; (void)end; (void)ex;
 }
 void nn_dw_nhwc_avx2(const nn_conv_params *p, const float *x, const float *wp, const float *b,
-                     float *y, int64_t begin, int64_t end) {
-    (void)p; (void)x; (void)wp; (void)b; (void)y; (void)begin; (void)end;
+                     float *y, int64_t begin, int64_t end, const nn_dw_epi *ex) {
+    (void)p; (void)x; (void)wp; (void)b; (void)y; (void)begin; (void)end; (void)ex;
 }
 #endif

@@ -25,6 +25,9 @@ static inline dw_vec dw_mul(dw_vec a, dw_vec b) { return _mm512_mul_ps(a, b); }
 static inline dw_vec dw_clamp(dw_vec v, dw_vec lo, dw_vec hi) {
     return _mm512_min_ps(hi, _mm512_max_ps(lo, v));
 }
+static inline dw_vec dw_prelu(dw_vec v, dw_vec s) {
+    return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), v, s);
+}
 static inline dw_vec dw_loadu(const float *p) { return _mm512_loadu_ps(p); }
 static inline void dw_storeu(float *p, dw_vec v) { _mm512_storeu_ps(p, v); }
 static inline dw_mask dw_mask_range(int64_t lo, int64_t hi) {
@@ -60,11 +63,11 @@ static inline dw_vec dw_gather(const float *p, int64_t s, dw_mask m) {
 
 #else
 void nn_dw_nchw_avx512(const nn_conv_params *p, const float *x, const float *w, const float *b,
-                       float *y, int64_t begin, int64_t end) {
-    (void)p; (void)x; (void)w; (void)b; (void)y; (void)begin; (void)end;
+                       float *y, int64_t begin, int64_t end, const nn_dw_epi *ex) {
+    (void)p; (void)x; (void)w; (void)b; (void)y; (void)begin; (void)end; (void)ex;
 }
 void nn_dw_nhwc_avx512(const nn_conv_params *p, const float *x, const float *wp, const float *b,
-                       float *y, int64_t begin, int64_t end) {
-    (void)p; (void)x; (void)wp; (void)b; (void)y; (void)begin; (void)end;
+                       float *y, int64_t begin, int64_t end, const nn_dw_epi *ex) {
+    (void)p; (void)x; (void)wp; (void)b; (void)y; (void)begin; (void)end; (void)ex;
 }
 #endif

@@ -21,13 +21,58 @@
  * Independent output blocks carry no dependency from one to the next, so the out-of-order
  * core overlaps their FMA chains.
  *
+ * Epilogue: every store goes through dw_finish / dw_finish_m: + residual (when the Conv has
+ * one; read at the output's offset), clamp, PRELU (NCHW: the plane's slope; NHWC: the channel
+ * block's slopes) — the same order as the GEMM tiles (gemm.h).
+ *
  * The including file defines: DW_VL (floats per vector), dw_vec, dw_mask, dw_zero, dw_set1,
- * dw_fma, dw_mul, dw_add, dw_clamp, dw_loadu, dw_storeu, dw_mask_range(lo, hi) (lanes lo <= l < hi),
+ * dw_fma, dw_mul, dw_add, dw_clamp, dw_prelu (v < 0 ? v * s : v), dw_loadu, dw_storeu, dw_mask_range(lo, hi) (lanes lo <= l < hi),
  * dw_loadm, dw_storem, dw_load2 (stride-2 deinterleave of 2*DW_VL floats with raw masks),
  * dw_even / dw_odd (even / odd floats of two vectors), dw_mask_bits (a mask from a lane
  * bitmap), dw_mask_and, dw_gather, DW_NV, DW_PX and
  * DW_NAME(x) (the function name suffix).
  */
+
+/* What the stores apply after the sums. */
+typedef struct dw_ep {
+    int clamp, prelu;
+    dw_vec lo, hi;
+    dw_vec slope;        /* PRELU: NCHW, the plane's slope; NHWC, set per channel block */
+    const float *slopes; /* PRELU: [M] */
+    const float *res;    /* residual laid out like y0 (NULL: none) */
+    const float *y0;
+} dw_ep;
+
+static inline dw_ep dw_ep_make(const nn_conv_params *p, const nn_dw_epi *x, float *y) {
+    dw_ep e;
+    float flo, fhi;
+    nn_act_bounds(p->act, &flo, &fhi);
+    e.clamp = flo > -INFINITY || fhi < INFINITY;
+    e.lo = dw_set1(flo);
+    e.hi = dw_set1(fhi);
+    e.slopes = x && p->act == NN_ACT_PRELU ? x->slope : NULL;
+    e.prelu = e.slopes != NULL;
+    e.slope = dw_zero();
+    e.res = x ? x->res : NULL;
+    e.y0 = y;
+    return e;
+}
+
+/* r finished for a full vector stored at y */
+static inline dw_vec dw_finish(const dw_ep *e, dw_vec r, const float *y) {
+    if (e->res) r = dw_add(r, dw_loadu(e->res + (y - e->y0)));
+    if (e->clamp) r = dw_clamp(r, e->lo, e->hi);
+    if (e->prelu) r = dw_prelu(r, e->slope);
+    return r;
+}
+
+/* the same for the lanes of m */
+static inline dw_vec dw_finish_m(const dw_ep *e, dw_vec r, const float *y, dw_mask m) {
+    if (e->res) r = dw_add(r, dw_loadm(e->res + (y - e->y0), m));
+    if (e->clamp) r = dw_clamp(r, e->lo, e->hi);
+    if (e->prelu) r = dw_prelu(r, e->slope);
+    return r;
+}
 
 /* Loads lanes l: row[ix0 + l*s] where 0 <= ix0 + l*s < W, zero elsewhere. */
 static inline dw_vec dw_load_row(const float *row, int64_t ix0, int64_t s, int64_t W) {
@@ -64,10 +109,13 @@ static inline dw_vec dw_nchw_one(const nn_conv_params *p, const float *xp, const
     return dw_add(acc0, acc1);
 }
 
-static inline void dw_store_out(float *yr, int64_t o, int64_t OW, dw_vec r, int clamp, dw_vec vlo, dw_vec vhi) {
-    if (clamp) r = dw_clamp(r, vlo, vhi);
-    if (o + DW_VL <= OW) dw_storeu(yr + o, r);
-    else dw_storem(yr + o, dw_mask_range(0, OW - o), r);
+static inline void dw_store_out(float *yr, int64_t o, int64_t OW, dw_vec r, const dw_ep *e) {
+    if (o + DW_VL <= OW) {
+        dw_storeu(yr + o, dw_finish(e, r, yr + o));
+    } else {
+        const dw_mask m = dw_mask_range(0, OW - o);
+        dw_storem(yr + o, m, dw_finish_m(e, r, yr + o, m));
+    }
 }
 
 /* Load masks of a 3×3 border block whose first tap reads input column x0: stride 1: one per
@@ -111,7 +159,7 @@ static inline dw_vec dw_3x3_edge(const float *const *rows, int64_t x0, int64_t s
  * each vector holds DW_VL / W whole output rows, the plane read as one flat array with
  * loads masked to valid rows (a contiguous lane range) and columns (a per-kx pattern). */
 static void dw_nchw_3x3_flat(const nn_conv_params *p, const float *xp, const dw_vec *wk, dw_vec vb, float *yp,
-                             const dw_mask *colm, int clamp, dw_vec vlo, dw_vec vhi) {
+                             const dw_mask *colm, const dw_ep *ep) {
     const int64_t W = p->W, H = p->H, R = DW_VL / W, n = H * W;
     for (int64_t oy0 = 0; oy0 < H; oy0 += R) {
         dw_vec acc[3] = {vb, dw_zero(), dw_zero()};
@@ -126,10 +174,8 @@ static void dw_nchw_3x3_flat(const nn_conv_params *p, const float *xp, const dw_
                 acc[ky] = dw_fma(wk[3 * ky + kx], dw_loadm(q + kx, dw_mask_and(rm, colm[kx])), acc[ky]);
         }
         dw_vec r = dw_add(dw_add(acc[0], acc[1]), acc[2]);
-        if (clamp) r = dw_clamp(r, vlo, vhi);
         const int64_t o = oy0 * W;
-        if (o + DW_VL <= n) dw_storeu(yp + o, r);
-        else dw_storem(yp + o, dw_mask_range(0, n - o), r);
+        dw_store_out(yp, o, n, r, ep);
     }
 }
 
@@ -182,12 +228,12 @@ static void dw3_setup(const nn_conv_params *p, dw3_geom *g) {
 /* 3×3, dilation 1, stride 1 or 2: one plane. Each output row is split into border blocks
  * (masked loads) and a run of interior blocks (plain loads, three independent sums). */
 static void dw_nchw_3x3(const nn_conv_params *p, const dw3_geom *g, const float *xp, const float *wp, dw_vec vb,
-                        float *yp, int clamp, dw_vec vlo, dw_vec vhi) {
+                        float *yp, const dw_ep *ep) {
     const dw_vec wk[9] = {dw_set1(wp[0]), dw_set1(wp[1]), dw_set1(wp[2]), dw_set1(wp[3]), dw_set1(wp[4]),
                           dw_set1(wp[5]), dw_set1(wp[6]), dw_set1(wp[7]), dw_set1(wp[8])};
     const int64_t s = p->sw, W = p->W, OW = p->OW;
     if (g->flat) {
-        dw_nchw_3x3_flat(p, xp, wk, vb, yp, g->colm, clamp, vlo, vhi);
+        dw_nchw_3x3_flat(p, xp, wk, vb, yp, g->colm, ep);
         return;
     }
     const dw_vec w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3], w4 = wk[4];
@@ -218,8 +264,7 @@ static void dw_nchw_3x3(const nn_conv_params *p, const dw3_geom *g, const float 
                         a1 = dw_fma(w5, dw_loadu(r1 + o + 2), a1);
                         a2 = dw_fma(w8, dw_loadu(r2 + o + 2), a2);
                         dw_vec r = dw_add(dw_add(a0, a1), a2);
-                        if (clamp) r = dw_clamp(r, vlo, vhi);
-                        dw_storeu(yr + o, r);
+                        dw_storeu(yr + o, dw_finish(ep, r, yr + o));
                     }
                 } else {
                     for (; o <= ohi; o += DW_VL) {
@@ -240,8 +285,7 @@ static void dw_nchw_3x3(const nn_conv_params *p, const dw3_geom *g, const float 
                         a2 = dw_fma(w7, dw_odd(lo, hi), a2);
                         a2 = dw_fma(w8, dw_even(lo2, hi2), a2);
                         dw_vec r = dw_add(dw_add(a0, a1), a2);
-                        if (clamp) r = dw_clamp(r, vlo, vhi);
-                        dw_storeu(yr + o, r);
+                        dw_storeu(yr + o, dw_finish(ep, r, yr + o));
                     }
                 }
                 bi = first_right - 1;
@@ -257,18 +301,16 @@ static void dw_nchw_3x3(const nn_conv_params *p, const dw3_geom *g, const float 
                 m = mloc;
             }
             if (border) e++;
-            dw_store_out(yr, ox0, OW, dw_3x3_edge(rows, x0, s, m, wk, vb), clamp, vlo, vhi);
+            dw_store_out(yr, ox0, OW, dw_3x3_edge(rows, x0, s, m, wk, vb), ep);
         }
     }
 }
 
 void DW_NAME(nn_dw_nchw)(const nn_conv_params *p, const float *x, const float *w, const float *b,
-                         float *y, int64_t begin, int64_t end) {
+                         float *y, int64_t begin, int64_t end, const nn_dw_epi *ex) {
     const int64_t mult = p->M / p->C, taps = p->kh * p->kw, opix = p->OH * p->OW;
-    float flo, fhi;
-    nn_act_bounds(p->act, &flo, &fhi);
-    const int clamp = flo > -INFINITY || fhi < INFINITY;
-    const dw_vec vlo = dw_set1(flo), vhi = dw_set1(fhi);
+    dw_ep epv = dw_ep_make(p, ex, y);
+    const dw_ep *ep = &epv;
     const int k3 = p->kh == 3 && p->kw == 3 && p->dh == 1 && p->dw == 1 && (p->sw == 1 || p->sw == 2);
     dw3_geom g3;
     if (k3) dw3_setup(p, &g3);
@@ -278,8 +320,9 @@ void DW_NAME(nn_dw_nchw)(const nn_conv_params *p, const float *x, const float *w
         const float *wp = w + m * taps;
         float *yp = y + plane * opix;
         const dw_vec vb = dw_set1(b ? b[m] : 0.f);
+        if (epv.prelu) epv.slope = dw_set1(epv.slopes[m]);
         if (k3) {
-            dw_nchw_3x3(p, &g3, xp, wp, vb, yp, clamp, vlo, vhi);
+            dw_nchw_3x3(p, &g3, xp, wp, vb, yp, ep);
             continue;
         }
         for (int64_t oy = 0; oy < p->OH; oy++) {
@@ -318,7 +361,7 @@ void DW_NAME(nn_dw_nchw)(const nn_conv_params *p, const float *x, const float *w
                 for (int v = 0; v < DW_NV; v++) {
                     int64_t o = ox0 + (int64_t)v * DW_VL;
                     if (o >= p->OW) break;
-                    dw_store_out(yr, o, p->OW, dw_add(acc0[v], acc1[v]), clamp, vlo, vhi);
+                    dw_store_out(yr, o, p->OW, dw_add(acc0[v], acc1[v]), ep);
                 }
             }
         }
@@ -327,7 +370,7 @@ void DW_NAME(nn_dw_nchw)(const nn_conv_params *p, const float *x, const float *w
 
 /* NHWC 3×3 (dilation 1), one full channel vector c0 of output row (n, oy). */
 static void dw_nhwc_3x3_row(const nn_conv_params *p, const float *xn, const float *wp, const float *b,
-                            float *yr, int64_t oy, int64_t c0, int clamp, dw_vec vlo, dw_vec vhi) {
+                            float *yr, int64_t oy, int64_t c0, const dw_ep *ep) {
     const int64_t C = p->C, W = p->W, s = p->sw;
     const dw_vec w0 = dw_loadu(wp + 0 * C + c0), w1 = dw_loadu(wp + 1 * C + c0), w2 = dw_loadu(wp + 2 * C + c0);
     const dw_vec w3 = dw_loadu(wp + 3 * C + c0), w4 = dw_loadu(wp + 4 * C + c0), w5 = dw_loadu(wp + 5 * C + c0);
@@ -370,18 +413,15 @@ static void dw_nhwc_3x3_row(const nn_conv_params *p, const float *xn, const floa
             }
         }
         dw_vec r = dw_add(dw_add(a0, a1), a2);
-        if (clamp) r = dw_clamp(r, vlo, vhi);
-        dw_storeu(yr + ox * C + c0, r);
+        dw_storeu(yr + ox * C + c0, dw_finish(ep, r, yr + ox * C + c0));
     }
 }
 
 void DW_NAME(nn_dw_nhwc)(const nn_conv_params *p, const float *x, const float *wp, const float *b,
-                         float *y, int64_t begin, int64_t end) {
+                         float *y, int64_t begin, int64_t end, const nn_dw_epi *ex) {
     const int64_t C = p->C;
-    float flo, fhi;
-    nn_act_bounds(p->act, &flo, &fhi);
-    const int clamp = flo > -INFINITY || fhi < INFINITY;
-    const dw_vec vlo = dw_set1(flo), vhi = dw_set1(fhi);
+    dw_ep epv = dw_ep_make(p, ex, y);
+    const dw_ep *ep = &epv;
     const int k3 = p->kh == 3 && p->kw == 3 && p->dh == 1 && p->dw == 1;
     for (int64_t rowi = begin; rowi < end; rowi++) {
         const int64_t n = rowi / p->OH, oy = rowi % p->OH;
@@ -390,11 +430,12 @@ void DW_NAME(nn_dw_nhwc)(const nn_conv_params *p, const float *x, const float *w
         const int64_t iy0 = oy * p->sh - p->pt;
         for (int64_t c0 = 0; c0 < C; c0 += DW_VL) {
             const int full = c0 + DW_VL <= C;
+            const dw_mask cm = dw_mask_range(0, C - c0);
+            if (epv.prelu) epv.slope = full ? dw_loadu(epv.slopes + c0) : dw_loadm(epv.slopes + c0, cm);
             if (k3 && full) {
-                dw_nhwc_3x3_row(p, xn, wp, b, yr, oy, c0, clamp, vlo, vhi);
+                dw_nhwc_3x3_row(p, xn, wp, b, yr, oy, c0, ep);
                 continue;
             }
-            const dw_mask cm = dw_mask_range(0, C - c0);
             const dw_vec vb = b ? (full ? dw_loadu(b + c0) : dw_loadm(b + c0, cm)) : dw_zero();
             for (int64_t ox0 = 0; ox0 < p->OW; ox0 += DW_PX) {
                 const int64_t npx = p->OW - ox0 < DW_PX ? p->OW - ox0 : DW_PX;
@@ -426,13 +467,11 @@ void DW_NAME(nn_dw_nhwc)(const nn_conv_params *p, const float *x, const float *w
                     }
                 }
                 for (int q = 0; q < npx; q++) {
-                    dw_vec r = acc[q];
-                    if (clamp) r = dw_clamp(r, vlo, vhi);
                     float *yo = yr + (ox0 + q) * C + c0;
                     if (full)
-                        dw_storeu(yo, r);
+                        dw_storeu(yo, dw_finish(ep, acc[q], yo));
                     else
-                        dw_storem(yo, cm, r);
+                        dw_storem(yo, cm, dw_finish_m(ep, acc[q], yo, cm));
                 }
             }
         }
