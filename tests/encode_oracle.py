@@ -6,7 +6,9 @@ TOOL is the test_encode executable (`TOOL --encode png|jpeg PARAM IN.ppm OUT` wr
 Photos: skimage's astronaut, coffee, chelsea (RGB) and camera (gray), and 2-3x bicubic
 upscales of each (~1-1.2 MP, smoother, as resized web photos are). For every photo:
   PNG, every level 0..9: Pillow decodes our file to exactly the source pixels, and our file
-      is no larger than Pillow's own save(compress_level=L) of the same image;
+      is no larger than Pillow's own save(compress_level=L) of the same image — except at
+      level 6 on smooth (upscaled) images, where the encoder trades up to 0.5% of size for
+      speed (src/image/encode_png.c, docs/images.md) and the check allows that;
   JPEG, q 50/75/95: Pillow decodes it; size within 3% of Pillow's save(quality=q) and PSNR
       against the source within 0.1 dB of Pillow's file's (same libjpeg settings).
 Prints one line per check and exits 1 on any failure.
@@ -64,7 +66,8 @@ def main():
             b = io.BytesIO()
             img.save(b, 'PNG', compress_level=lvl)
             pil = len(b.getvalue())
-            ok = same and len(ours) <= pil
+            slack = 1.005 if lvl == 6 and '_x' in tag else 1.0
+            ok = same and len(ours) <= pil * slack
             fail |= not ok
             print('%-4s png  %-12s L%d  ours %8d  Pillow %8d  %+6.2f%%  pixels %s' % (
                 'ok' if ok else 'FAIL', tag, lvl, len(ours), pil, 100.0 * (len(ours) / pil - 1),

@@ -5,22 +5,27 @@
  * zlib stream in IDAT chunks of at most 1 MiB, IEND; CRCs from libdeflate_crc32. Nothing else
  * (no gAMA/pHYs/tEXt), so the bytes depend only on the pixels and the level: deterministic.
  *
- * Filters: every row gets the filter (None, Sub, Up or Paeth) whose output has the smallest
- * sum of absolute values read as signed bytes — the "minimum sum of absolute differences"
- * heuristic that libpng and Pillow's ZIP encoder use. Pillow tries Average only with
- * optimize=True, and on photos including it makes the zlib stream larger, so we leave it out
- * too. Pillow 9.4 filters this way at every level, even 0, where only the stored size counts;
- * we skip the choice there (None everywhere: the same stored size, faster). Each row is
- * filtered once per candidate into a scratch row with its sum computed in the same loop; the
- * loops are branch-free so the compiler vectorises them.
+ * Filters: every row gets the filter (None, Sub, Up, Average or Paeth) whose output has the
+ * smallest sum of absolute values read as signed bytes — the "minimum sum of absolute
+ * differences" heuristic of libpng and Pillow's ZIP encoder. Pillow tries Average only with
+ * optimize=True; with it the streams are 0-1.5% smaller. Pillow 9.4 filters at every level,
+ * even 0, where only the stored size counts; we skip the choice there (None everywhere: the
+ * same stored size, faster). All five candidates are computed in one pass per row (SSE2, 16
+ * bytes a step, Paeth in 16-bit lanes; scalar loops are the reference and the tail, and
+ * give byte-identical files).
  *
- * Compression: the filtered rows are one buffer, compressed in one call to
- * libdeflate_zlib_compress (whole-buffer DEFLATE: faster than zlib's streaming deflate at
- * every level, and smaller at the same level). zlib levels map to libdeflate levels
- * (kLevelMap) chosen by measurement so that files are no larger than Pillow's (zlib) at the
- * same level on photos; docs/images.md has the numbers. The compressed stream is written
- * straight into the output after the first IDAT header, then split into chunks in place
- * (moving chunk data forward, last chunk first).
+ * Compression: Pillow runs zlib with the Z_FILTERED strategy, which keeps matches shorter
+ * than 6 as literals; on noisy photo residuals that beats libdeflate 1.14 at levels 4-9 by
+ * 2-5%. So from level 4 up we make two streams and keep the smaller: libdeflate (one
+ * whole-buffer call) and zlib's Z_RLE strategy (literals and distance-1 runs: fast, and on
+ * photos often the smallest of all). The libdeflate level per zlib level (kLevelNoisy,
+ * kLevelSmooth) was chosen by measurement on skimage's photos and their upscales so that
+ * files are no larger than Pillow's at the same level: at level 6 on smooth (upscaled)
+ * images, where libdeflate's levels 7-9 slow down several-fold on long hash chains, we stay
+ * at its level 6 and come out up to 0.2% larger than Pillow instead of slower than it; every
+ * other level and image is smaller (docs/images.md has the table). Levels 1-3 are libdeflate
+ * alone (5-8% smaller than Pillow). The stream is written straight into the output after the
+ * first IDAT header, then split into chunks in place (chunk data moved forward, last first).
  *
  * Memory: filtered rows (h·(w·c+1)) + the compressed bound, both freed or returned; sizes
  * are checked for overflow and capped by the decoder's default pixel limit so that anything
@@ -41,10 +46,14 @@
 #define PNG_IDAT_MAX ((size_t)1 << 20)
 #define PNG_MAX_DIM 65500
 
-/* zlib level → libdeflate level (index = zlib level), and whether a zlib Z_RLE stream is
- * also made, the smaller of the two being kept. */
-static const int kLevelMap[10] = {0, 1, 2, 3, 6, 8, 9, 10, 10, 10};
+/* zlib level → libdeflate level (index = zlib level) for noisy images (mean filtered residual
+ * ≥ 3 per byte: camera photos at their own resolution) and smooth ones (upscaled, flat), where
+ * libdeflate's levels 7-9 slow down several-fold on long hash chains; and whether a zlib
+ * Z_RLE stream is also made, the smaller of the two being kept. */
+static const int kLevelNoisy[10] = {0, 1, 2, 3, 6, 8, 9, 10, 10, 10};
+static const int kLevelSmooth[10] = {0, 1, 2, 3, 6, 6, 6, 10, 10, 10};
 static const unsigned char kTryRle[10] = {0, 0, 0, 0, 1, 1, 1, 1, 1, 1};
+#define PNG_SMOOTH_RESIDUAL 3
 
 /* raw as a zlib stream made with zlib's Z_RLE strategy (literals and distance-1 matches)
  * into a new buffer, or NULL when out of memory. */
@@ -144,9 +153,10 @@ static size_t filter_simd(const uint8_t *cur, const uint8_t *prev, size_t n, siz
 
 /* Filters one row of n bytes (bpp bytes per pixel) every way and writes the cheapest, with
  * its filter-type byte, at out. prev is the row above (zeros for the first row). scratch has
- * 4·n bytes. SSE2 does the bulk; the scalar loops below are the reference and the tail. */
-static void filter_row(const uint8_t *cur, const uint8_t *prev, size_t n, size_t bpp,
-                       uint8_t *scratch, uint8_t *out) {
+ * 4·n bytes. Returns the chosen row's cost. SSE2 does the bulk; the scalar loops below are
+ * the reference and the tail. */
+static unsigned filter_row(const uint8_t *cur, const uint8_t *prev, size_t n, size_t bpp,
+                           uint8_t *scratch, uint8_t *out) {
     uint8_t *fs = scratch, *fu = scratch + n, *fa = scratch + 2 * n, *fp = scratch + 3 * n;
     size_t b = bpp < n ? bpp : n;
     unsigned s[5] = {0, 0, 0, 0, 0};
@@ -194,6 +204,7 @@ static void filter_row(const uint8_t *cur, const uint8_t *prev, size_t n, size_t
         if (s[k] < s[type]) type = k;
     out[0] = (uint8_t)type;
     memcpy(out + 1, cand[type], n);
+    return s[type];
 }
 
 fsift_status fsift_png_encode(const fsift_image *img, int level, void **out, size_t *size) {
@@ -219,17 +230,18 @@ fsift_status fsift_png_encode(const fsift_image *img, int level, void **out, siz
                            img->stride, n);
     size_t raw_len = (n + 1) * h; /* ≤ 3·89.5 M + 65500: no overflow on 64-bit size_t */
 
-    struct libdeflate_compressor *comp = libdeflate_alloc_compressor(kLevelMap[level]);
+    struct libdeflate_compressor *comp = NULL;
     uint8_t *raw = malloc(raw_len);
     uint8_t *scratch = malloc(4 * n + n); /* 4 candidate rows + one zero row */
     uint8_t *buf = NULL;
     fsift_status st = FSIFT_OK;
-    if (!comp || !raw || !scratch) {
+    if (!raw || !scratch) {
         st = fsift_error(FSIFT_E_NOMEM, "png encode: out of memory (%zu bytes)", raw_len);
         goto done;
     }
 
     const uint8_t *pix = img->data;
+    uint64_t residual = 0; /* Σ |filtered byte| over the chosen filters */
     if (level == 0) {
         for (size_t y = 0; y < h; y++) {
             raw[y * (n + 1)] = 0;
@@ -239,8 +251,14 @@ fsift_status fsift_png_encode(const fsift_image *img, int level, void **out, siz
         uint8_t *zero = scratch + 4 * n;
         memset(zero, 0, n);
         for (size_t y = 0; y < h; y++)
-            filter_row(pix + y * img->stride, y ? pix + (y - 1) * img->stride : zero, n,
-                       bpp, scratch, raw + y * (n + 1));
+            residual += filter_row(pix + y * img->stride, y ? pix + (y - 1) * img->stride : zero,
+                                   n, bpp, scratch, raw + y * (n + 1));
+    }
+    int smooth = residual < (uint64_t)PNG_SMOOTH_RESIDUAL * (raw_len - h);
+    comp = libdeflate_alloc_compressor(smooth ? kLevelSmooth[level] : kLevelNoisy[level]);
+    if (!comp) {
+        st = fsift_error(FSIFT_E_NOMEM, "png encode: out of memory (libdeflate)");
+        goto done;
     }
 
     size_t bound = libdeflate_zlib_compress_bound(comp, raw_len);
