@@ -5,6 +5,7 @@
  * with allow_truncated), wrong magic, 65535×65535 and 0×0 headers in every format
  * (FSIFT_E_LIMIT / FSIFT_E_FORMAT before any pixel allocation — the peak RSS is checked),
  * PNG decompression bombs (huge IHDR in a tiny file; a small IHDR over a huge zlib stream),
+ * a progressive-JPEG scan bomb,
  * huge EXIF blocks, EXIF IFD loops and out-of-range offsets. Pixel equality with Pillow over
  * a generated corpus is tests/script_decode_oracle.sh.
  */
@@ -632,6 +633,46 @@ static void test_limits(void) {
     CHECK_MSG(grew < 64 * 1024, "peak RSS grew by %ld KiB over the limit tests", grew);
 }
 
+/* A progressive JPEG whose first (DC) scan is repeated 1,500 times before the rest (libjpeg
+ * only warns about the bogus progression): a CPU bomb in a few KB, refused by the scan
+ * limit. */
+static void test_jpeg_scan_bomb(void) {
+    buf j = make_jpeg(64, 48, 1, 0, 0, NULL, 0);
+    size_t first = 0, second = 0;
+    for (size_t i = 2; i + 1 < j.n; i++)
+        if (j.p[i] == 0xFF && j.p[i + 1] == 0xDA) {
+            if (!first) first = i;
+            else { second = i; break; }
+        }
+    /* The DC scan ends where the next segment (a DHT or the next SOS) starts. */
+    size_t end = first + 2;
+    while (end + 1 < j.n && !(j.p[end] == 0xFF && j.p[end + 1] != 0 && !(j.p[end + 1] >= 0xD0 && j.p[end + 1] <= 0xD7)))
+        end++;
+    CHECK(first > 0 && second > first && end <= second);
+    const size_t last = first, scan = end - first;
+    (void)second;
+    buf b = {NULL, 0};
+    buf_put(&b, j.p, end);
+    for (int k = 0; k < 1500; k++) buf_put(&b, j.p + last, scan);
+    buf_put(&b, j.p + end, j.n - end);
+    fsift_image img;
+    double t0 = fsift_now_ms();
+    fsift_status st = dec(&b, NULL, &img, NULL);
+    fprintf(stderr, "  %zu-byte file with 1500 extra scans: %s in %.1f ms\n", b.n, fsift_last_error(),
+            fsift_now_ms() - t0);
+    CHECK(st == FSIFT_E_LIMIT);
+    fsift_image_free(&img);
+    /* 900 repeats: under the limit, decodes (with warnings) as libjpeg does. */
+    b.n = 0;
+    buf_put(&b, j.p, end);
+    for (int k = 0; k < 900; k++) buf_put(&b, j.p + last, scan);
+    buf_put(&b, j.p + end, j.n - end);
+    CHECK_OK(dec(&b, NULL, &img, NULL));
+    fsift_image_free(&img);
+    free(b.p);
+    free(j.p);
+}
+
 static void test_png_bombs(void) {
     /* A 100×100 IHDR followed by a 64 MiB zlib stream of zeros (~64 KB compressed): the
      * decoder stops after the image's 30,100 bytes and never inflates the rest. */
@@ -677,6 +718,7 @@ int main(void) {
     RUN(test_roundtrips);
     RUN(test_truncated);
     RUN(test_limits);
+    RUN(test_jpeg_scan_bomb);
     RUN(test_png_bombs);
     return test_summary();
 }

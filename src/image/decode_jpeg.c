@@ -33,8 +33,15 @@
 
 #include "image/image_internal.h"
 
+/* Scans allowed in a progressive file: real encoders write about 10; a crafted file with
+ * thousands of scans would make libjpeg pass over every coefficient block once per scan (a
+ * CPU bomb in a few KB), so more is FSIFT_E_LIMIT (libjpeg-turbo's own advice, cf. djpeg
+ * -maxscan). */
+#define JPEG_MAX_SCANS 1000
+
 typedef struct jerr_mgr {
     struct jpeg_error_mgr pub;
+    struct jpeg_progress_mgr progress;
     jmp_buf jb;
     int allow_truncated;
     int truncated;
@@ -63,6 +70,16 @@ static void on_emit_message(j_common_ptr cinfo, int level) {
 
 static void on_output_message(j_common_ptr cinfo) { (void)cinfo; }
 
+static void on_progress(j_common_ptr cinfo) {
+    jerr_mgr *e = (jerr_mgr *)cinfo->err;
+    if (cinfo->is_decompressor &&
+        ((j_decompress_ptr)cinfo)->input_scan_number > JPEG_MAX_SCANS) {
+        snprintf(e->msg, sizeof e->msg, "more than %d scans (a possible decompression bomb)",
+                 JPEG_MAX_SCANS);
+        longjmp(e->jb, 3);
+    }
+}
+
 static void setup(struct jpeg_decompress_struct *ci, jerr_mgr *je, const fsift_decode_opts *o) {
     memset(je, 0, sizeof *je);
     ci->err = jpeg_std_error(&je->pub);
@@ -70,11 +87,13 @@ static void setup(struct jpeg_decompress_struct *ci, jerr_mgr *je, const fsift_d
     je->pub.emit_message = on_emit_message;
     je->pub.output_message = on_output_message;
     je->allow_truncated = o ? o->allow_truncated : 0;
+    je->progress.progress_monitor = on_progress;
 }
 
 static fsift_status jerr_status(const jerr_mgr *je, int code) {
     if (code == 2)
         return fsift_error(FSIFT_E_FORMAT, "jpeg: truncated data (%s)", je->msg);
+    if (code == 3) return fsift_error(FSIFT_E_LIMIT, "jpeg: %s", je->msg);
     return fsift_error(FSIFT_E_FORMAT, "jpeg: %s", je->msg);
 }
 
@@ -90,6 +109,7 @@ fsift_status img_jpeg_probe(const uint8_t *data, size_t size, const fsift_decode
     jerr_mgr je;
     setup(&ci, &je, o);
     jpeg_create_decompress(&ci);
+    ci.progress = &je.progress; /* after create, which clears the struct */
     int code = setjmp(je.jb);
     if (code) {
         jpeg_destroy_decompress(&ci);
@@ -156,6 +176,7 @@ fsift_status img_jpeg_decode(const uint8_t *data, size_t size, const fsift_decod
     jerr_mgr je;
     setup(&ci, &je, o);
     jpeg_create_decompress(&ci);
+    ci.progress = &je.progress; /* after create, which clears the struct */
     /* Everything that must be released after a longjmp lives in volatile locals. */
     uint8_t *volatile cmyk_row = NULL;
     fsift_image img;
