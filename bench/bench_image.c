@@ -4,6 +4,9 @@
  *
  *   bench_image [--iters 30] [--warmup 3] [--rows jpeg_decode_1,jpeg_decode_4] FILE...
  *
+ * Rows: jpeg_decode_{1,2,4,8} (fsift_image_decode at 1/n) and turbojpeg_decode_{1,4} (the
+ * TurboJPEG API on the same libjpeg-turbo: the floor facesift should sit on).
+ *
  * The files are read into memory once. Each row is one function (row_*) that processes all
  * files once per iteration; it reports the median and spread over iterations of the time
  * per image, megapixels per second (stored pixels, so scaled decodes are compared with the
@@ -20,6 +23,7 @@
 
 #include <time.h>
 
+#include <turbojpeg.h>
 #include <zlib.h>
 
 #include "facesift/facesift.h"
@@ -85,6 +89,47 @@ static void jpeg_decode(const bench_ctx *c, int scale, const char *name) {
     free(cpu);
 }
 
+/* The floor: libjpeg-turbo's own TurboJPEG API decoding to RGB (default ISLOW DCT and fancy
+ * upsampling, as facesift and Pillow), into a buffer reused across images. */
+static void turbojpeg_decode(const bench_ctx *c, int scale, const char *name) {
+    tjhandle h = tjInitDecompress();
+    tjscalingfactor sf = {1, scale};
+    double *ms = calloc((size_t)c->iters, sizeof *ms), mpix = 0;
+    double *cpu = calloc((size_t)c->iters, sizeof *cpu);
+    uint8_t *dst = NULL;
+    size_t cap = 0;
+    uint32_t crc = 0;
+    for (int it = -c->warmup; it < c->iters; it++) {
+        double t0 = fsift_now_ms(), c0 = cpu_ms(), px = 0;
+        for (int f = 0; f < c->nfiles; f++) {
+            int w, hh, ss, cs;
+            if (tjDecompressHeader3(h, c->data[f], (unsigned long)c->size[f], &w, &hh, &ss, &cs)) {
+                fprintf(stderr, "bench_image: turbojpeg: %s\n", tjGetErrorStr2(h));
+                exit(1);
+            }
+            int sw = TJSCALED(w, sf), sh = TJSCALED(hh, sf);
+            size_t need = (size_t)sw * sh * 3;
+            if (need > cap) free(dst), dst = malloc(cap = need);
+            if (tjDecompress2(h, c->data[f], (unsigned long)c->size[f], dst, sw, 0, sh, TJPF_RGB, 0)) {
+                fprintf(stderr, "bench_image: turbojpeg: %s\n", tjGetErrorStr2(h));
+                exit(1);
+            }
+            px += (double)w * hh;
+            if (it == 0) crc = (uint32_t)crc32(crc, dst, (uInt)need);
+        }
+        if (it >= 0) ms[it] = fsift_now_ms() - t0, cpu[it] = cpu_ms() - c0;
+        mpix = px / 1e6;
+    }
+    report(name, c, ms, cpu, mpix, crc);
+    free(dst);
+    free(ms);
+    free(cpu);
+    tjDestroy(h);
+}
+
+static void row_turbojpeg_decode_1(const bench_ctx *c) { turbojpeg_decode(c, 1, "turbojpeg_decode_1"); }
+static void row_turbojpeg_decode_4(const bench_ctx *c) { turbojpeg_decode(c, 4, "turbojpeg_decode_4"); }
+
 static void row_jpeg_decode_1(const bench_ctx *c) { jpeg_decode(c, 1, "jpeg_decode_1"); }
 static void row_jpeg_decode_2(const bench_ctx *c) { jpeg_decode(c, 2, "jpeg_decode_2"); }
 static void row_jpeg_decode_4(const bench_ctx *c) { jpeg_decode(c, 4, "jpeg_decode_4"); }
@@ -98,6 +143,8 @@ static const struct {
     {"jpeg_decode_2", row_jpeg_decode_2},
     {"jpeg_decode_4", row_jpeg_decode_4},
     {"jpeg_decode_8", row_jpeg_decode_8},
+    {"turbojpeg_decode_1", row_turbojpeg_decode_1},
+    {"turbojpeg_decode_4", row_turbojpeg_decode_4},
 };
 
 int main(int argc, char **argv) {

@@ -79,12 +79,19 @@ def pillow_row(row, files, iters, warmup=3):
 def compare(bench_bin, d, iters, rounds, rows=("jpeg_decode_1", "jpeg_decode_4")):
     files = sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".jpg"))
     best = {}
+    tj = {}
     for _ in range(rounds):
         for row in rows:
             out = subprocess.run([bench_bin, "--iters", str(iters), "--rows", row] + files,
                                  check=True, capture_output=True, text=True).stdout
             fs = json.loads(out.strip().splitlines()[-1])
             pl = pillow_row(row, files, iters)
+            out = subprocess.run([bench_bin, "--iters", str(iters), "--rows", "turbo" + row] + files,
+                                 capture_output=True, text=True).stdout.strip().splitlines()
+            if out:
+                t = json.loads(out[-1])
+                if row not in tj or t["median_cpu_ms"] < tj[row]["median_cpu_ms"]:
+                    tj[row] = t
             for r in (fs, pl):
                 key = (row, r["engine"])
                 if key not in best:
@@ -100,6 +107,13 @@ def compare(bench_bin, d, iters, rounds, rows=("jpeg_decode_1", "jpeg_decode_4")
               f"{p['median_ms'] / f['median_ms']:.2f}x | {f['median_cpu_ms']:.3f} | {p['median_cpu_ms']:.3f} | "
               f"{p['median_cpu_ms'] / f['median_cpu_ms']:.2f}x | {'yes' if f['crc32'] == p['crc32'] else 'NO'} |")
     print("(best median of each engine over the rounds; each round alternates the engines)")
+    if tj:
+        print()
+        print("| row | facesift CPU ms | TurboJPEG API CPU ms (same libjpeg-turbo, reused buffer) | identical pixels |")
+        print("|---|---|---|---|")
+        for row in rows:
+            f, t = best[(row, "facesift")], tj[row]
+            print(f"| {row} | {f['median_cpu_ms']:.3f} | {t['median_cpu_ms']:.3f} | {'yes' if f['crc32'] == t['crc32'] else 'NO'} |")
     for v in best.values():
         print(json.dumps(v), file=sys.stderr)
 
