@@ -9,7 +9,8 @@ python3-pil 9.4, python3-numpy, python3-opencv; run with /usr/bin/python3).
 Images come from skimage's public-domain photos (chelsea 451x300 has an odd width, so edge
 MCUs and rounded-up scaled sizes are exercised) and synthetic patterns. The corpus covers:
 JPEG baseline 4:4:4/4:2:2/4:2:0, progressive, grayscale, CMYK (Pillow writes Adobe CMYK),
-restart intervals (written with OpenCV's IMWRITE_JPEG_RST_INTERVAL), odd sizes, and all 8 EXIF
+restart intervals (written with OpenCV's IMWRITE_JPEG_RST_INTERVAL), odd sizes, a damaged
+but complete scan, and all 8 EXIF
 orientations; PNG in every colour type and bit depth (1/2/4/8/16-bit gray, gray+alpha, RGB,
 RGBA, palette ± tRNS, gray/RGB with tRNS), Adam7-interlaced variants (written by the small PNG
 writer below, since Pillow cannot interlace), eXIf orientations; WebP lossy/lossless/alpha,
@@ -142,6 +143,16 @@ def gen(d):
         open(f"{d}/jpeg_restart3_prog.jpg", "wb").write(buf.tobytes()); add("jpeg_restart3_prog.jpg", J)
     except ImportError:
         print("note: python3-opencv missing: no restart-interval JPEGs")
+    # Damaged but complete: bytes flipped inside the scan data (libjpeg warns, both decode).
+    raw = bytearray(open(f"{d}/jpeg_420.jpg", "rb").read())
+    sos = raw.index(b"\xff\xda")
+    for at in range(sos + 400, len(raw) - 64, 997):
+        for k in range(3):
+            if raw[at + k] not in (0xFF, 0x00) and raw[at + k - 1] != 0xFF:
+                raw[at + k] ^= 0x5A
+                if raw[at + k] == 0xFF:
+                    raw[at + k] = 0x12
+    open(f"{d}/jpeg_damaged_scan.jpg", "wb").write(raw); add("jpeg_damaged_scan.jpg", J)
     for o in range(1, 9):
         small.save(f"{d}/jpeg_orient{o}.jpg", quality=92, exif=exif_bytes(o)); add(f"jpeg_orient{o}.jpg", J)
     chelsea.save(f"{d}/jpeg_orient6_big.jpg", quality=85, exif=exif_bytes(6)); add("jpeg_orient6_big.jpg", J)

@@ -539,6 +539,31 @@ static void check_truncation(const char *what, buf b, size_t tail, double partia
     free(b.p);
 }
 
+/* Damaged but complete files (bytes flipped inside the scan data): libjpeg only warns, and
+ * the image decodes, as Pillow decodes it; no crash for any damage position. */
+static void test_jpeg_corrupt_scan(void) {
+    buf j = make_jpeg(96, 64, 0, 0, 0, NULL, 0);
+    size_t sos = 0;
+    for (size_t i = 2; i + 1 < j.n; i++)
+        if (j.p[i] == 0xFF && j.p[i + 1] == 0xDA) { sos = i; break; }
+    CHECK(sos > 0);
+    int ok = 0, tries = 0;
+    for (size_t at = sos + 20; at + 8 < j.n; at += 37) {
+        buf c = {malloc(j.n), j.n};
+        memcpy(c.p, j.p, j.n);
+        for (int k = 0; k < 4; k++)
+            if (c.p[at + k] != 0xFF && c.p[at + k] != 0x00) c.p[at + k] ^= 0x5A;
+            else c.p[at + k] = 0x12;
+        fsift_image img;
+        tries++;
+        if (dec(&c, NULL, &img, NULL) == FSIFT_OK && img.width == 96) ok++;
+        fsift_image_free(&img);
+        free(c.p);
+    }
+    CHECK_MSG(ok == tries, "%d of %d damaged files decoded", ok, tries);
+    free(j.p);
+}
+
 static void test_truncated(void) {
     check_truncation("jpeg", make_jpeg(120, 90, 0, 0, 0, NULL, 0), 2, 1);
     /* A progressive file cut inside a table segment between scans is a hard libjpeg error,
@@ -716,6 +741,7 @@ int main(void) {
     RUN(test_orient);
     RUN(test_exif);
     RUN(test_roundtrips);
+    RUN(test_jpeg_corrupt_scan);
     RUN(test_truncated);
     RUN(test_limits);
     RUN(test_jpeg_scan_bomb);

@@ -15,10 +15,11 @@
  * Speed: scanlines are written straight into the output rows (no intermediate buffer) except
  * for CMYK, which goes through one 4-byte-per-pixel row.
  *
- * Errors: libjpeg's error_exit longjmps back here; "premature end of data" warnings
- * (JWRN_JPEG_EOF, JWRN_HIT_MARKER) also longjmp unless allow_truncated, in which case libjpeg
- * pads the missing data and a partial image is returned. Other warnings (extraneous bytes,
- * which web JPEGs often have and Pillow decodes) are ignored. Limits are checked on the
+ * Errors: libjpeg's error_exit longjmps back here; the "premature end of JPEG file" warning
+ * (JWRN_JPEG_EOF: the data ran out — a truncated file) also longjmps unless allow_truncated,
+ * in which case libjpeg pads the missing data and a partial image is returned. Other warnings
+ * (extraneous bytes, bad Huffman codes, a marker inside a complete file's scan) are ignored,
+ * as Pillow ignores them: such damaged-but-complete web JPEGs decode the same in both. Limits are checked on the
  * header's size after jpeg_read_header, before jpeg_start_decompress allocates anything large.
  *
  * Thread-safe: all state is on the stack / in the decompress struct.
@@ -59,7 +60,7 @@ static void on_emit_message(j_common_ptr cinfo, int level) {
     if (level >= 0) return; /* trace messages */
     int code = cinfo->err->msg_code;
     cinfo->err->num_warnings++;
-    if (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER) {
+    if (code == JWRN_JPEG_EOF) {
         e->truncated = 1;
         if (!e->allow_truncated) {
             (*cinfo->err->format_message)(cinfo, e->msg);
