@@ -22,7 +22,7 @@
  * kLevelSmooth) was chosen by measurement on skimage's photos and their upscales so that
  * files are no larger than Pillow's at the same level: at level 6 on smooth (upscaled)
  * images, where libdeflate's levels 7-9 slow down several-fold on long hash chains, we stay
- * at its level 6 and come out up to 0.2% larger than Pillow instead of slower than it; every
+ * at its level 6 and come out up to 0.4% larger than Pillow instead of slower than it; every
  * other level and image is smaller (docs/images.md has the table). Levels 1-3 are libdeflate
  * alone (5-8% smaller than Pillow). The stream is written straight into the output after the
  * first IDAT header, then split into chunks in place (chunk data moved forward, last first).
