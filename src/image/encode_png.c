@@ -27,9 +27,11 @@
  * alone (5-8% smaller than Pillow). The stream is written straight into the output after the
  * first IDAT header, then split into chunks in place (chunk data moved forward, last first).
  *
- * Memory: filtered rows (h·(w·c+1)) + the compressed bound, both freed or returned; sizes
- * are checked for overflow and capped by the decoder's default pixel limit so that anything
- * written can be read back with default limits. Thread-safe: no global state.
+ * Memory: the filtered rows (h·(w·c+1) bytes), the output (libdeflate's bound) and, from
+ * level 4, zlib's RLE stream (deflateBound): about three times the raw image at the peak,
+ * all freed or returned. Sizes are checked for overflow and capped by the decoder's default
+ * limits so that anything written can be read back with default limits. Thread-safe: no
+ * global state.
  */
 #include <libdeflate.h>
 #include <limits.h>
