@@ -18,7 +18,7 @@
  * TANH, none) is run through infer/run at every CPU level this machine has, on shapes that
  * take each algorithm (direct tiles, 1×1 flat rows, packed GEMM, NCHW and NHWC indirect tiles,
  * depthwise, grouped), against a naive convolution + bias + residual + activation. Gemm and
- * MatMul with PRELU likewise.
+ * MatMul with PRELU likewise, including M = 1 (the row-vector kernel).
  */
 #include <float.h>
 #include <stdint.h>
@@ -873,57 +873,72 @@ static void test_fused_kernels(void) {
     fsift_pool_free(pool);
 }
 
-/* Gemm and MatMul with PRELU at every level */
-static void test_fused_gemm(void) {
-    init_levels();
-    const int64_t M = 5, K = 37, N = 19;
-    float *a = malloc(M * K * 4), *bw = malloc(K * N * 4), *cb = malloc(N * 4), *sl = malloc(N * 4), *ref = malloc(M * N * 4);
+/* Gemm and MatMul with PRELU at every level, on shapes that take the packed GEMM and the
+ * row-vector kernel (M = 1: 1 to 8 panels per call, partial last panels), with bias, an
+ * accumulated C (beta != 1) and 1 or 2 workers */
+static void one_gemm_case(int op, int64_t M, int64_t K, int64_t N, float beta, fsift_pool *pool) {
+    float *a = malloc((size_t)(M * K + 1) * 4), *bw = malloc((size_t)(K * N + 1) * 4), *cb = malloc((size_t)N * 4);
+    float *sl = malloc((size_t)N * 4), *ref = malloc((size_t)(M * N + 1) * 4);
     for (int64_t i = 0; i < M * K; i++) a[i] = runi(-1, 1);
     for (int64_t i = 0; i < K * N; i++) bw[i] = runi(-1, 1);
     for (int64_t i = 0; i < N; i++) cb[i] = runi(-1, 1);
     for (int64_t i = 0; i < N; i++) sl[i] = runi(-0.5f, 0.5f);
-    for (int op = 0; op < 2; op++) {
-        nn_graph *g;
-        CHECK_OK(nn_graph_new(&g));
-        int va = -1, vb = -1, vc = -1, vs = -1, vy = -1, ni = -1;
-        CHECK_OK(nn_graph_value(g, "a", &va));
-        CHECK_OK(nn_graph_value(g, "y", &vy));
-        CHECK_OK(nn_graph_add_input(g, va, FSIFT_DTYPE_FLOAT32, 2, (int64_t[]){M, K}, NULL));
-        CHECK_OK(nn_graph_add_const(g, "b", FSIFT_DTYPE_FLOAT32, 2, (int64_t[]){K, N}, bw, (size_t)(K * N * 4), &vb));
-        CHECK_OK(nn_graph_add_const(g, "c", FSIFT_DTYPE_FLOAT32, 1, (int64_t[]){N}, cb, (size_t)N * 4, &vc));
-        CHECK_OK(nn_graph_add_const(g, "s", FSIFT_DTYPE_FLOAT32, 1, (int64_t[]){N}, sl, (size_t)N * 4, &vs));
-        int ins[3] = {va, vb, vc};
-        CHECK_OK(nn_graph_add_node(g, op ? "MatMul" : "Gemm", "", "g", op ? 2 : 3, ins, 1, &vy, &ni));
-        CHECK_OK(nn_node_set_string(g, ni, "activation", "PRELU", 5));
-        CHECK_OK(nn_node_set_tensor(g, ni, "activation_slope", vs));
-        CHECK_OK(nn_graph_add_output(g, vy));
-        g->opset = 13;
-        CHECK_OK(nn_graph_finalize(g));
-        double mx = 1;
-        for (int64_t i = 0; i < M; i++)
-            for (int64_t j = 0; j < N; j++) {
-                double acc = 0;
-                for (int64_t k = 0; k < K; k++) acc += (double)a[i * K + k] * bw[k * N + j];
-                float v = (float)acc + (op ? 0.f : cb[j]);
-                if (fabs(v) > mx) mx = fabs(v);
-                ref[i * N + j] = v < 0 ? v * sl[j] : v;
-            }
-        nn_tensor at = {FSIFT_DTYPE_FLOAT32, 2, {M, K}, a}, bt = {FSIFT_DTYPE_FLOAT32, 2, {K, N}, g->vals[vb].data};
-        nn_tensor ct = {FSIFT_DTYPE_FLOAT32, 1, {N}, cb};
-        nn_tensor *in[3] = {&at, &bt, &ct};
-        for (int l = 0; l < nlevels; l++) {
-            nn_tensor out;
-            fsift_status st = run_node(g, ni, &levels[l], in, op ? 2 : 3, &out, NULL, 1);
-            CHECK_MSG(st == FSIFT_OK, "%s", fsift_last_error());
-            if (st) continue;
-            double e = 0;
-            for (int64_t i = 0; i < M * N; i++) e = fmax(e, fabs((double)((float *)out.data)[i] - ref[i]));
-            CHECK_MSG(e / mx <= 1e-5, "%s PRELU level %d: err %g", op ? "MatMul" : "Gemm", l, e / mx);
-            free(out.data);
+    nn_graph *g;
+    CHECK_OK(nn_graph_new(&g));
+    int va = -1, vb = -1, vc = -1, vs = -1, vy = -1, ni = -1;
+    CHECK_OK(nn_graph_value(g, "a", &va));
+    CHECK_OK(nn_graph_value(g, "y", &vy));
+    CHECK_OK(nn_graph_add_input(g, va, FSIFT_DTYPE_FLOAT32, 2, (int64_t[]){M, K}, NULL));
+    CHECK_OK(nn_graph_add_const(g, "b", FSIFT_DTYPE_FLOAT32, 2, (int64_t[]){K, N}, bw, (size_t)(K * N * 4), &vb));
+    CHECK_OK(nn_graph_add_const(g, "c", FSIFT_DTYPE_FLOAT32, 1, (int64_t[]){N}, cb, (size_t)N * 4, &vc));
+    CHECK_OK(nn_graph_add_const(g, "s", FSIFT_DTYPE_FLOAT32, 1, (int64_t[]){N}, sl, (size_t)N * 4, &vs));
+    int ins[3] = {va, vb, vc};
+    CHECK_OK(nn_graph_add_node(g, op ? "MatMul" : "Gemm", "", "g", op ? 2 : 3, ins, 1, &vy, &ni));
+    if (!op && beta != 1.f) CHECK_OK(nn_node_set_float(g, ni, "beta", beta));
+    CHECK_OK(nn_node_set_string(g, ni, "activation", "PRELU", 5));
+    CHECK_OK(nn_node_set_tensor(g, ni, "activation_slope", vs));
+    CHECK_OK(nn_graph_add_output(g, vy));
+    g->opset = 13;
+    CHECK_OK(nn_graph_finalize(g));
+    double mx = 1;
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) {
+            double acc = 0;
+            for (int64_t k = 0; k < K; k++) acc += (double)a[i * K + k] * bw[k * N + j];
+            float v = (float)acc + (op ? 0.f : beta * cb[j]);
+            if (fabs(v) > mx) mx = fabs(v);
+            ref[i * N + j] = v < 0 ? v * sl[j] : v;
         }
-        nn_graph_free(g);
+    nn_tensor at = {FSIFT_DTYPE_FLOAT32, 2, {M, K}, a}, bt = {FSIFT_DTYPE_FLOAT32, 2, {K, N}, g->vals[vb].data};
+    nn_tensor ct = {FSIFT_DTYPE_FLOAT32, 1, {N}, cb};
+    nn_tensor *in[3] = {&at, &bt, &ct};
+    for (int l = 0; l < nlevels; l++) {
+        nn_tensor out;
+        fsift_status st = run_node(g, ni, &levels[l], in, op ? 2 : 3, &out, pool, 1 + (int)(rnd() % 2));
+        CHECK_MSG(st == FSIFT_OK, "%s", fsift_last_error());
+        if (st) continue;
+        double e = 0;
+        for (int64_t i = 0; i < M * N; i++) e = fmax(e, fabs((double)((float *)out.data)[i] - ref[i]));
+        CHECK_MSG(e / mx <= 1e-5, "%s M%lld K%lld N%lld beta %g PRELU level %d: err %g", op ? "MatMul" : "Gemm",
+                  (long long)M, (long long)K, (long long)N, beta, l, e / mx);
+        free(out.data);
     }
+    nn_graph_free(g);
     free(a); free(bw); free(cb); free(sl); free(ref);
+}
+
+static void test_fused_gemm(void) {
+    init_levels();
+    fsift_pool *pool = NULL;
+    CHECK_OK(fsift_pool_new(2, &pool));
+    static const int64_t shapes[][3] = {{5, 37, 19}, {1, 300, 1}, {1, 70, 33}, {1, 129, 300}, {1, 64, 257},
+                                        {1, 1000, 520}, {2, 80, 100}, {1, 3, 16}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        for (int op = 0; op < 2; op++) {
+            one_gemm_case(op, shapes[i][0], shapes[i][1], shapes[i][2], 1.f, pool);
+            if (!op) one_gemm_case(op, shapes[i][0], shapes[i][1], shapes[i][2], 0.5f, pool);
+        }
+    fsift_pool_free(pool);
 }
 
 /* A PRELU without its slopes, or with the wrong count, is an error naming the problem */

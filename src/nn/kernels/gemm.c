@@ -337,11 +337,44 @@ static void epilogue_only(const nn_gemm_task *t, int64_t m0, int64_t m1, int64_t
         }
 }
 
+/* One row against B packed at load (full-depth panels): the row-vector kernel, a few panels
+ * at a time. */
+static void gemv_row(const nn_gemm_kernel *kern, const nn_gemm_task *t, int64_t m, int64_t n0, int64_t n1) {
+    const int NR = kern->nr;
+    nn_gemv_args g;
+    memset(&g, 0, sizeof g);
+    g.K = t->K;
+    g.a = t->a.p + m * t->a.rs;
+    g.pstride = t->K * NR;
+    g.e.alpha = t->alpha;
+    g.e.load_c = t->accumulate;
+    g.e.lo = t->lo;
+    g.e.hi = t->hi;
+    g.e.brow = t->bias && !t->bias_per_col ? t->bias + m : NULL;
+    g.e.srow = t->slope && !t->slope_per_col ? t->slope + m : NULL;
+    for (int64_t j = n0; j < n1; j += (int64_t)NN_GEMV_PANELS * NR) {
+        const int64_t cols = n1 - j < (int64_t)NN_GEMV_PANELS * NR ? n1 - j : (int64_t)NN_GEMV_PANELS * NR;
+        g.np = (int)((cols + NR - 1) / NR);
+        g.nr = (int)(cols - (int64_t)(g.np - 1) * NR);
+        g.pb = t->b.p + (j / NR) * t->K * NR;
+        g.c = t->c + m * t->rs_c + j;
+        g.e.bcol = t->bias && t->bias_per_col ? t->bias + j : NULL;
+        g.e.scol = t->slope && t->slope_per_col ? t->slope + j : NULL;
+        g.e.res = t->res ? t->res + m * t->rs_c + j : NULL;
+        kern->gemv(&g);
+    }
+}
+
 static void gemm_rect(const nn_gemm_kernel *kern, const nn_gemm_task *t, int64_t m0, int64_t m1,
                       int64_t n0, int64_t n1, float *abuf, float *bbuf) {
     if (m0 >= m1 || n0 >= n1) return;
     if (t->K == 0) {
         epilogue_only(t, m0, m1, n0, n1);
+        return;
+    }
+    if (t->M == 1 && kern->gemv && t->b.kind == NN_GEMM_PACKED && t->a.kind == NN_GEMM_DENSE && t->a.cs == 1 &&
+        t->cs_c == 1 && kc_block(kern, t->M, t->K) >= t->K) {
+        gemv_row(kern, t, m0, n0, n1);
         return;
     }
     const int NR = kern->nr;

@@ -16,8 +16,10 @@
  * are chosen at run time from fsift_cpu; the level is a parameter so that tests can run every
  * level in one process. Besides the packed-panel tile (ukr), each level has two tiles for
  * convolutions that read the image in place: the direct tile (convk: B = pixels of an NCHW
- * row) and the indirect tile (ukr_ind: A = pixels reached through per-tap row pointers). Plain-loop reference versions of every operator live in conv_ref.c
- * and are what the "generic" level runs.
+ * row) and the indirect tile (ukr_ind: A = pixels reached through per-tap row pointers);
+ * and a row-vector kernel (gemv) streams several packed B panels at once when M = 1.
+ * Plain-loop reference versions of every operator live in conv_ref.c and are what the
+ * "generic" level runs.
  *
  * Threading: nn_gemm_batch splits each GEMM of a batch into a grid of rectangles of whole
  * panels, one per worker, on one fork/join of the pool. Each worker packs into its own
@@ -103,6 +105,25 @@ typedef struct nn_ind_args {
 } nn_ind_args;
 typedef void (*nn_ukr_ind_fn)(const nn_ind_args *a);
 
+/* Row-vector product (M = 1, a memory-bound matrix-vector product such as a recognizer's
+ * last fully connected layer): np (<= NN_GEMV_PANELS) packed B panels of full depth K,
+ * pstride floats apart, streamed side by side against the dense row a (unit stride), so
+ * that several independent weight streams and accumulator chains are in flight. Column j
+ * of panel q goes to c[q*NR + j]; the last panel has nr columns, the others NR. The
+ * epilogue is ukr's with one row: brow, if set, is the row's bias; bcol, scol and res point
+ * at panel 0's and advance by NR per panel. */
+#define NN_GEMV_PANELS 8
+typedef struct nn_gemv_args {
+    int64_t K;
+    const float *a;
+    const float *pb;
+    int64_t pstride;
+    int np, nr;
+    float *c;
+    nn_ukr_epi e;
+} nn_gemv_args;
+typedef void (*nn_gemv_fn)(const nn_gemv_args *a);
+
 #define NN_GEMM_MAX_MR 14 /* largest MR of any kernel */
 
 typedef struct nn_gemm_kernel {
@@ -112,6 +133,7 @@ typedef struct nn_gemm_kernel {
     nn_convk_fn convk;  /* direct convolution tile, mr × conv_nr */
     int conv_nr;
     nn_ukr_ind_fn ukr_ind;
+    nn_gemv_fn gemv;    /* row-vector product over several panels */
 } nn_gemm_kernel;
 
 /* The micro-kernel of a SIMD level, or NULL for NN_ISA_REF (or one not compiled in). */

@@ -278,6 +278,63 @@ static inline __attribute__((always_inline)) void ind_body(const int mr, const n
     store_tile(mr, x, y, a->c, a->rs, a->cs, a->nr, &a->e);
 }
 
+/* Row-vector product over up to NN_GEMV_PANELS panels (see gemm.h): per k, one broadcast of
+ * a[k] and two FMAs per panel, every panel its own pair of accumulator chains and its own
+ * sequential weight stream. */
+static inline __attribute__((always_inline)) void gemv_body(const int np, const nn_gemv_args *g) {
+    __m256 x[NN_GEMV_PANELS], y[NN_GEMV_PANELS];
+    const float *p[NN_GEMV_PANELS];
+#pragma GCC unroll 8
+    for (int q = 0; q < NN_GEMV_PANELS; q++)
+        if (q < np) {
+            x[q] = _mm256_setzero_ps();
+            y[q] = _mm256_setzero_ps();
+            p[q] = g->pb + q * g->pstride;
+        }
+    const float *a = g->a;
+    for (int64_t k = 0; k < g->K; k++) {
+        const __m256 av = _mm256_set1_ps(a[k]);
+#pragma GCC unroll 8
+        for (int q = 0; q < NN_GEMV_PANELS; q++)
+            if (q < np) {
+                x[q] = _mm256_fmadd_ps(av, _mm256_loadu_ps(p[q] + k * NR), x[q]);
+                y[q] = _mm256_fmadd_ps(av, _mm256_loadu_ps(p[q] + k * NR + NR / 2), y[q]);
+            }
+    }
+#pragma GCC unroll 8
+    for (int q = 0; q < NN_GEMV_PANELS; q++)
+        if (q < np) {
+            nn_ukr_epi e = g->e;
+            if (e.bcol) e.bcol += q * NR;
+            if (e.scol) e.scol += q * NR;
+            if (e.res) e.res += q * NR;
+            store_tile(1, &x[q], &y[q], g->c + q * NR, 0, 1, q == np - 1 ? g->nr : NR, &e);
+        }
+}
+
+static void gemv_1(const nn_gemv_args *g) { gemv_body(1, g); }
+static void gemv_2(const nn_gemv_args *g) { gemv_body(2, g); }
+static void gemv_3(const nn_gemv_args *g) { gemv_body(3, g); }
+static void gemv_4(const nn_gemv_args *g) { gemv_body(4, g); }
+
+/* 16 ymm registers hold the accumulators of at most 4 panels (8 chains + a and a load): more
+ * panels go 4 at a time. */
+static void gemv_avx2(const nn_gemv_args *g) {
+    static const nn_gemv_fn tab[4] = {gemv_1, gemv_2, gemv_3, gemv_4};
+    nn_gemv_args h = *g;
+    for (int q0 = 0; q0 < g->np; q0 += 4) {
+        h.np = g->np - q0 < 4 ? g->np - q0 : 4;
+        h.nr = q0 + h.np == g->np ? g->nr : NR;
+        h.pb = g->pb + q0 * g->pstride;
+        h.c = g->c + q0 * NR;
+        h.e = g->e;
+        if (h.e.bcol) h.e.bcol += q0 * NR;
+        if (h.e.scol) h.e.scol += q0 * NR;
+        if (h.e.res) h.e.res += q0 * NR;
+        tab[h.np - 1](&h);
+    }
+}
+
 #define UKR(n)                                                                               \
     static void ukr_##n(int64_t kc, const float *pa, const float *pb, float *c, int64_t rs,  \
                         int64_t cs, int nr, const nn_ukr_epi *e) {                           \
@@ -320,8 +377,8 @@ static void convk_avx2(const nn_convk_args *a) {
     convk_table[a->nr <= 8 ? 2 : edge][a->mr - 1](a); /* row tails of <= 8 pixels: one vector */
 }
 
-const nn_gemm_kernel nn_gemm_kernel_avx2 = {NN_ISA_AVX2, MR, NR, ukr_avx2, convk_avx2, NR, ukr_ind_avx2};
+const nn_gemm_kernel nn_gemm_kernel_avx2 = {NN_ISA_AVX2, MR, NR, ukr_avx2, convk_avx2, NR, ukr_ind_avx2, gemv_avx2};
 
 #else
-const nn_gemm_kernel nn_gemm_kernel_avx2 = {NN_ISA_AVX2, 6, 16, 0, 0, 16, 0};
+const nn_gemm_kernel nn_gemm_kernel_avx2 = {NN_ISA_AVX2, 6, 16, 0, 0, 16, 0, 0};
 #endif

@@ -243,6 +243,54 @@ static inline __attribute__((always_inline)) void ind_body(const int mr, const n
     store_tile(mr, x, y, a->c, a->rs, a->cs, a->nr, &a->e);
 }
 
+/* Row-vector product over up to NN_GEMV_PANELS panels (see gemm.h): per k, one broadcast of
+ * a[k] and two FMAs per panel, every panel its own pair of accumulator chains and its own
+ * sequential weight stream. */
+static inline __attribute__((always_inline)) void gemv_body(const int np, const nn_gemv_args *g) {
+    __m512 x[NN_GEMV_PANELS], y[NN_GEMV_PANELS];
+    const float *p[NN_GEMV_PANELS];
+#pragma GCC unroll 8
+    for (int q = 0; q < NN_GEMV_PANELS; q++)
+        if (q < np) {
+            x[q] = _mm512_setzero_ps();
+            y[q] = _mm512_setzero_ps();
+            p[q] = g->pb + q * g->pstride;
+        }
+    const float *a = g->a;
+    for (int64_t k = 0; k < g->K; k++) {
+        const __m512 av = _mm512_set1_ps(a[k]);
+#pragma GCC unroll 8
+        for (int q = 0; q < NN_GEMV_PANELS; q++)
+            if (q < np) {
+                x[q] = _mm512_fmadd_ps(av, _mm512_loadu_ps(p[q] + k * NR), x[q]);
+                y[q] = _mm512_fmadd_ps(av, _mm512_loadu_ps(p[q] + k * NR + NR / 2), y[q]);
+            }
+    }
+#pragma GCC unroll 8
+    for (int q = 0; q < NN_GEMV_PANELS; q++)
+        if (q < np) {
+            nn_ukr_epi e = g->e;
+            if (e.bcol) e.bcol += q * NR;
+            if (e.scol) e.scol += q * NR;
+            if (e.res) e.res += q * NR;
+            store_tile(1, &x[q], &y[q], g->c + q * NR, 0, 1, q == np - 1 ? g->nr : NR, &e);
+        }
+}
+
+static void gemv_1(const nn_gemv_args *g) { gemv_body(1, g); }
+static void gemv_2(const nn_gemv_args *g) { gemv_body(2, g); }
+static void gemv_3(const nn_gemv_args *g) { gemv_body(3, g); }
+static void gemv_4(const nn_gemv_args *g) { gemv_body(4, g); }
+static void gemv_5(const nn_gemv_args *g) { gemv_body(5, g); }
+static void gemv_6(const nn_gemv_args *g) { gemv_body(6, g); }
+static void gemv_7(const nn_gemv_args *g) { gemv_body(7, g); }
+static void gemv_8(const nn_gemv_args *g) { gemv_body(8, g); }
+
+static void gemv_avx512(const nn_gemv_args *g) {
+    static const nn_gemv_fn tab[NN_GEMV_PANELS] = {gemv_1, gemv_2, gemv_3, gemv_4, gemv_5, gemv_6, gemv_7, gemv_8};
+    tab[g->np - 1](g);
+}
+
 #define UKR(n)                                                                               \
     static void ukr_##n(int64_t kc, const float *pa, const float *pb, float *c, int64_t rs,  \
                         int64_t cs, int nr, const nn_ukr_epi *e) {                           \
@@ -286,8 +334,9 @@ static const nn_convk_fn convk_table[2][MR] = {
 /* Tiles of at most 16 pixels (row tails) compute one vector per row. */
 static void convk_avx512(const nn_convk_args *a) { convk_table[a->nr <= 16][a->mr - 1](a); }
 
-const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, MR, NR, ukr_avx512, convk_avx512, NR, ukr_ind_avx512};
+const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, MR, NR, ukr_avx512, convk_avx512, NR, ukr_ind_avx512,
+                                                gemv_avx512};
 
 #else
-const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, 14, 32, 0, 0, 32, 0};
+const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, 14, 32, 0, 0, 32, 0, 0};
 #endif
