@@ -3,7 +3,7 @@
  * fsift_image_probe and fsift_image_decode (format sniffing, the limits, the GIF and BMP
  * readers, every decoder, EXIF orientation parsing for JPEG/PNG/WebP and its application),
  * with options from the last input byte. The bytes also go straight to the EXIF parser as a
- * TIFF block. Pixel limit 4 Mpx (see fuzz_jpeg.c). Nothing may crash, leak, hang or trip
+ * TIFF block. Pixel limit 1 Mpx (see fuzz_jpeg.c). Nothing may crash, leak, hang or trip
  * ASan/UBSan.
  *
  * Seeds: fuzz/corpus/image/ (small files of every format made by fuzz/make_image_corpus.py).
@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fsift_decode_opts o;
     fsift_decode_opts_default(&o);
-    o.max_pixels = 4u << 20;
+    o.max_pixels = 1u << 20;
     uint8_t k = size ? data[size - 1] : 0;
     o.scale_denom = 1 << (k & 3);
     o.allow_truncated = (k >> 2) & 1;
