@@ -322,13 +322,25 @@ static void b_gemm_add_relu(gb *b) { /* Gemm without C, then a bias Add */
     gout(b, "y");
 }
 
-static void b_matmul_prelu(gb *b) {
+static void b_matmul_prelu(gb *b) { /* MatMul → PRelu; MatMul → Add(bias) → Relu; 1-D A */
     ginput(b, "x", DIMS(2, 3, 20));
     NODE(b, "MatMul", "m", gval(b, "x"), gconst(b, "w", DIMS(20, 12), -0.5f, 0.5f));
     NODE(b, "PRelu", "y", gval(b, "m"), gconst(b, "slope", DIMS(12), -0.3f, 0.3f));
     NODE(b, "MatMul", "m2", gval(b, "y"), gconst(b, "w2", DIMS(12, 5), -0.5f, 0.5f));
-    NODE(b, "Relu", "y2", gval(b, "m2"));
+    NODE(b, "Add", "a2", gconst(b, "bias2", DIMS(5), -0.5f, 0.5f), gval(b, "m2"));
+    NODE(b, "Relu", "y2", gval(b, "a2"));
     gout(b, "y2");
+    ginput(b, "v", DIMS(7));
+    NODE(b, "MatMul", "m3", gval(b, "v"), gconst(b, "w3", DIMS(7, 4), -0.5f, 0.5f));
+    NODE(b, "Add", "y3", gval(b, "m3"), gconst(b, "bias3", DIMS(4), -0.5f, 0.5f));
+    gout(b, "y3");
+}
+
+static void n_matmul_bias_2d(gb *b) { /* [1,N] could enlarge a 1-D product: not folded */
+    ginput(b, "v", DIMS(7));
+    NODE(b, "MatMul", "m", gval(b, "v"), gconst(b, "w", DIMS(7, 4), -0.5f, 0.5f));
+    NODE(b, "Add", "y", gval(b, "m"), gconst(b, "bias", DIMS(1, 4), -0.5f, 0.5f));
+    gout(b, "y");
 }
 
 static void b_residual_relu(gb *b) { /* Conv → Add(conv, r) → Relu, and Add(r, conv) → PRelu */
@@ -477,7 +489,7 @@ static void test_positive(void) {
     check_case("conv_bn_prelu", b_conv_bn_prelu, 13, 1, 3);
     check_case("gemm_bn_prelu", b_gemm_bn_prelu, 13, 1, 3);
     check_case("gemm_add_relu", b_gemm_add_relu, 13, 1, 3);
-    check_case("matmul_prelu", b_matmul_prelu, 13, 2, 4);
+    check_case("matmul_prelu", b_matmul_prelu, 13, 3, 7);
     expect_ops = "Conv Conv";
     check_case("residual_relu", b_residual_relu, 13, 2, 6);
     check_case("residual_deep", b_residual_deep, 13, 2, 4);
@@ -620,6 +632,7 @@ static void test_negative(void) {
     check_case("residual_after_act", n_residual_after_act, 13, 3, 3);
     check_case("add_same", n_add_same, 13, 2, 2);
     check_case("dynamic_weight", n_dynamic_weight, 13, 3, 3);
+    check_case("matmul_bias_2d", n_matmul_bias_2d, 13, 2, 2);
 }
 
 /* Fused nodes must keep the optimiser's invariants when graphs are reloaded many times with

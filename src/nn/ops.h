@@ -45,6 +45,8 @@
  *                        activation. It broadcasts to the output as ONNX Add would (the
  *                        output takes the broadcast shape); the optimiser makes it from
  *                        Conv → Add(conv, r) [→ activation].
+ *   MatMul input 2 "bias": float32 [N] added to the last axis before the activation (B
+ *                        float32 of rank >= 2); from MatMul → Add(per-column constant).
  */
 #ifndef FSIFT_NN_OPS_H
 #define FSIFT_NN_OPS_H

@@ -13,7 +13,8 @@
  *   1. Conv → BatchNormalization (inference), Conv → Mul(per-channel constant),
  *      Conv → Add(per-channel constant) with no activation: folded into new Conv weights and
  *      bias (computed in double; the only rewrites that change rounding, by about an ulp);
- *      Gemm → BatchNormalization / Mul / Add(per-column constant) likewise into B and C.
+ *      Gemm → BatchNormalization / Mul / Add(per-column constant) likewise into B and C;
+ *      MatMul → Add(per-column constant) into MatMul's bias input (an extension, ops.h).
  *   2. Conv/Gemm/MatMul → Relu, Clip(0, 6), Clip(0, inf), Clip(-1, 1), LeakyRelu, PRelu
  *      with per-channel constant slopes: the "activation" extension attribute (LeakyRelu and
  *      PRelu as "PRELU" with an "activation_slope" constant of one slope per channel).
@@ -316,6 +317,22 @@ static fsift_status fold_conv(opt_ctx *c, int p, const double *scale, const doub
     return set_inputs(g, p, in, 3);
 }
 
+/* MatMul p (no bias yet): only a shift, as its bias input (ops.h). */
+static fsift_status fold_matmul(opt_ctx *c, int p, const double *scale, const double *shift, int64_t N) {
+    nn_graph *g = c->g;
+    const nn_node *n = &g->nodes[p];
+    if (scale || !shift || used_inputs(n) != 2) return FSIFT_OK;
+    float *nb = malloc((size_t)N * sizeof(float));
+    if (!nb) return oom();
+    for (int64_t j = 0; j < N; j++) nb[j] = (float)shift[j];
+    int bv = -1;
+    fsift_status st = new_vec(g, nb, N, &bv);
+    free(nb);
+    if (st) return st;
+    int in[3] = {n->in[0], n->in[1], bv};
+    return set_inputs(g, p, in, 3);
+}
+
 /* Gemm p: column j of B' *= scale[j], C'[j] = beta*C[j]*scale[j] + shift[j], beta = 1. */
 static fsift_status fold_gemm(opt_ctx *c, int p, const double *scale, const double *shift, int64_t N) {
     nn_graph *g = c->g;
@@ -357,13 +374,15 @@ static fsift_status fold_gemm(opt_ctx *c, int p, const double *scale, const doub
     return nn_node_set_float(g, p, "beta", 1.f);
 }
 
-/* The producer (Conv or Gemm without activation or residual, single output) of node q's
- * input 0 consumed only by q, with its geometry; -1 if none. */
+/* The producer (Conv, Gemm or MatMul without activation, residual or bias, single output)
+ * of node q's input 0 consumed only by q, with its geometry; -1 if none. */
 static int foldable_producer(const opt_ctx *c, int v, int q, chan_geom *cg) {
     int p = chain_from(c, v, NULL, q);
     if (p < 0) return -1;
     const nn_node *n = &c->g->nodes[p];
-    if (!(is_op(n, "Conv") || is_op(n, "Gemm")) || node_act(n) || used_inputs(n) > 3) return -1;
+    if (!(is_op(n, "Conv") || is_op(n, "Gemm") || is_op(n, "MatMul")) || node_act(n) || used_inputs(n) > 3)
+        return -1;
+    if (is_op(n, "MatMul") && used_inputs(n) > 2) return -1;
     if (!output_geom(c->g, n, cg)) return -1;
     return p;
 }
@@ -371,10 +390,12 @@ static int foldable_producer(const opt_ctx *c, int v, int q, chan_geom *cg) {
 static fsift_status apply_fold(opt_ctx *c, int p, int q, const double *scale, const double *shift, int64_t M,
                                int *done) {
     nn_graph *g = c->g;
-    const int conv = is_op(&g->nodes[p], "Conv");
+    const int conv = is_op(&g->nodes[p], "Conv"), mm = is_op(&g->nodes[p], "MatMul");
     int before = g->nodes[p].n_in;
     const int *before_in = g->nodes[p].in;
-    fsift_status st = conv ? fold_conv(c, p, scale, shift, M) : fold_gemm(c, p, scale, shift, M);
+    fsift_status st = conv ? fold_conv(c, p, scale, shift, M)
+                      : mm ? fold_matmul(c, p, scale, shift, M)
+                           : fold_gemm(c, p, scale, shift, M);
     if (st) return st;
     if (g->nodes[p].in == before_in && g->nodes[p].n_in == before) return FSIFT_OK; /* declined */
     move_into(c, p, q);
@@ -390,7 +411,8 @@ static fsift_status rule_bn(opt_ctx *c, int q, int *done) {
     if (nn_attr_int(n, "training_mode", 0) != 0 || nn_attr_int(n, "spatial", 1) != 1) return FSIFT_OK;
     chan_geom cg;
     int p = foldable_producer(c, n->in[0], q, &cg);
-    if (p < 0 || cg.rank < 2 || layout_nhwc(n) != layout_nhwc(&g->nodes[p])) return FSIFT_OK;
+    if (p < 0 || cg.rank < 2 || layout_nhwc(n) != layout_nhwc(&g->nodes[p]) || is_op(&g->nodes[p], "MatMul"))
+        return FSIFT_OK;
     if (!layout_nhwc(n) && cg.axis != 1) return FSIFT_OK;
     const float *prm[4];
     for (int i = 0; i < 4; i++) {

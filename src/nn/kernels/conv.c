@@ -24,7 +24,12 @@
  *   beta = 1 becomes the fused bias, otherwise Y is prefilled with beta·C and accumulated.
  * MatMul: NumPy semantics (1-D operands, batch broadcasting). When B has no batch (the
  *   weight case), A's batch is folded into M: one GEMM. Otherwise one GEMM per batch
- *   element. int32/int64 MatMul use plain loops with wrap-around arithmetic.
+ *   element. int32/int64 MatMul use plain loops with wrap-around arithmetic. An optional
+ *   input 2 (the graph optimiser's extension, ops.h) is a bias [N] added before the
+ *   activation.
+ * Fused epilogues (ops.h): PRELU slopes on Conv/Gemm/MatMul and the Conv residual input go
+ *   into the tiles' stores; the depthwise kernels fuse them too; only the reference path
+ *   and TANH use a pass over the output afterwards.
  *
  * Packing: a constant weight (the GEMM operand on the weight side, or the tap-major
  * depthwise layout) is packed once at load by the `pack` hook into n->packed, for the CPU
@@ -1246,6 +1251,14 @@ static fsift_status matmul_infer(nn_kctx *k) {
     if ((st = nn_act_parse_slope(k, s->N, &s->act, &s->slope))) return st;
     if (s->act == NN_ACT_PRELU && (b->rank == 1 || s->dtype != FSIFT_DTYPE_FLOAT32))
         return nn_op_error(k, FSIFT_E_UNSUPPORTED, "fused PRELU needs a float32 B of rank >= 2");
+    if (k->n_in > 3) return nn_op_error(k, FSIFT_E_FORMAT, "%d inputs, at most 3 (A, B, bias)", k->n_in);
+    if (k->n_in > 2 && k->in[2]) { /* the optimiser's bias extension (ops.h) */
+        const nn_tensor *c = k->in[2];
+        if (b->rank < 2 || s->dtype != FSIFT_DTYPE_FLOAT32 || c->dtype != FSIFT_DTYPE_FLOAT32 || c->rank != 1 ||
+            c->dims[0] != s->N)
+            return nn_op_error(k, FSIFT_E_SHAPE, "bias must be float32 [%lld] with a float32 B of rank >= 2",
+                               (long long)s->N);
+    }
     if (kb != s->K)
         return nn_op_error(k, FSIFT_E_SHAPE, "inner dimensions differ: %lld vs %lld", (long long)s->K, (long long)kb);
     int ra = a->rank > 2 ? a->rank - 2 : 0, rb = b->rank > 2 ? b->rank - 2 : 0;
@@ -1330,6 +1343,7 @@ MATMUL_INT(int64_t, uint64_t)
 static fsift_status matmul_run(nn_kctx *k) {
     const matmul_state *s = k->state;
     const void *a = k->in[0]->data, *b = k->in[1]->data;
+    const float *bias = k->n_in > 2 && k->in[2] ? k->in[2]->data : NULL;
     void *y = k->out[0]->data;
     if (s->batch == 0 || s->M == 0 || s->N == 0) return FSIFT_OK;
     if (s->dtype == FSIFT_DTYPE_INT32) {
@@ -1362,6 +1376,8 @@ static fsift_status matmul_run(nn_kctx *k) {
             t->hi = hi;
             t->slope = s->slope;
             t->slope_per_col = 1;
+            t->bias = bias;
+            t->bias_per_col = 1;
             t->a = (nn_gemm_src){NN_GEMM_DENSE, af + ao, s->K, 1, NULL, 0};
             if (s->bpk) t->b = (nn_gemm_src){NN_GEMM_PACKED, s->bpk, 0, 0, NULL, 0};
             else t->b = (nn_gemm_src){NN_GEMM_DENSE, bf + bo, s->N, 1, NULL, 0};
