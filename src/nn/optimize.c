@@ -754,6 +754,12 @@ static fsift_status rule_softmax(opt_ctx *c, int q, int *done) {
 
 /* ---- driver -------------------------------------------------------------------------------- */
 
+/* A constant named by a TENSOR attribute (ConstantOfShape's value, an activation_slope) is
+ * a use too: own_const must not rewrite it in place. */
+static int attr_tensor(const nn_graph *g, const nn_attr *a) {
+    return a->type == NN_ATTR_TENSOR && a->i >= 0 && a->i < g->n_vals ? (int)a->i : -1;
+}
+
 static fsift_status build_consumers(opt_ctx *c) {
     nn_graph *g = c->g;
     memset(c->ncons, 0, sizeof(int) * (size_t)g->n_vals);
@@ -765,6 +771,13 @@ static fsift_status build_consumers(opt_ctx *c) {
                 c->ncons[g->nodes[i].in[k]]++;
                 edges++;
             }
+        for (int k = 0; k < g->nodes[i].n_attr; k++) {
+            int v = attr_tensor(g, &g->nodes[i].attrs[k]);
+            if (v >= 0) {
+                c->ncons[v]++;
+                edges++;
+            }
+        }
     }
     free(c->cons);
     c->cons = malloc(sizeof(int) * (size_t)(edges + 1));
@@ -781,6 +794,10 @@ static fsift_status build_consumers(opt_ctx *c) {
         if (c->dead[i]) continue;
         for (int k = 0; k < g->nodes[i].n_in; k++) {
             int v = g->nodes[i].in[k];
+            if (v >= 0) c->cons[c->cons_start[v] + fill[v]++] = i;
+        }
+        for (int k = 0; k < g->nodes[i].n_attr; k++) {
+            int v = attr_tensor(g, &g->nodes[i].attrs[k]);
             if (v >= 0) c->cons[c->cons_start[v] + fill[v]++] = i;
         }
     }
