@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: latency of the facesift runtime beside ONNX Runtime (onnxruntime-node) in the
-# same run on the same machine, 1 and 2 threads, and the GEMM/conv throughput table; writes
-# docs/perf.md (the runtime section) and prints it.
+# same run on the same machine, 1 and 2 threads, the GEMM/conv throughput table, and the image
+# rows beside Pillow (JPEG decode, resize, PNG/JPEG encode); writes docs/perf.md and prints it.
 #
 #   bash bench/run.sh BUILD_DIR [--quick]
 #
@@ -78,6 +78,35 @@ done
 GEMM=$WORK/gemm.txt
 if [ -x "$ROOT/$BUILD/bench/bench_gemm" ]; then "$ROOT/$BUILD/bench/bench_gemm" >"$GEMM" 2>&1 || true; else echo "(bench_gemm not built)" >"$GEMM"; fi
 
+# Images vs Pillow (issue 3): JPEG decode at scale 1 and 1/4, resize, PNG/JPEG encode.
+IMG=$WORK/images.md
+{
+  echo "### JPEG decode vs Pillow (Image.draft + load), same files, alternating"
+  echo
+  $PY "$ROOT/bench/image_bench.py" gen "$WORK/jpegs" >/dev/null
+  $PY "$ROOT/bench/image_bench.py" compare "$ROOT/$BUILD/bench/bench_image" "$WORK/jpegs" 2>&1 || echo "(image_bench failed)"
+  echo
+  echo "### Resize vs Pillow (Image.resize), alternating turns"
+  echo
+  "$ROOT/$BUILD/bench/bench_resize" --pillow 2>&1 || echo "(bench_resize failed)"
+  echo
+  echo "### PNG / JPEG encode vs Pillow at the same level / quality"
+  echo
+  echo "| codec | image | level/quality | facesift | Pillow | speed-up | bytes facesift / Pillow |"
+  echo "|---|---|---|---|---|---|---|"
+  FSIFT_SOURCE_DIR=$ROOT FSIFT_BUILD_DIR=$ROOT/$BUILD "$ROOT/$BUILD/bench/bench_encode" --iters 5 2>/dev/null | $PY -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if not line.startswith("{"): continue
+    r = json.loads(line)
+    if r["bench"] == "png_encode":
+        print("| PNG | %s | %d | %.1f MB/s | %.1f MB/s | %.2fx | %d / %d |" % (r["image"], r["level"], r["facesift_mb_s"], r["pillow_mb_s"], r["speedup"], r["facesift_bytes"], r["pillow_bytes"]))
+    else:
+        print("| JPEG | %s | q%d | %.0f MP/s | %.0f MP/s | %.2fx | %d / %d |" % (r["image"], r["quality"], r["facesift_mp_s"], r["pillow_mp_s"], r["speedup"], r["facesift_bytes"], r["pillow_bytes"]))
+' || echo "(bench_encode failed)"
+} >"$IMG"
+
 OUT=$ROOT/docs/perf.md
 {
 echo "# Performance"
@@ -99,6 +128,12 @@ echo
 echo '```'
 cat "$GEMM"
 echo '```'
+echo
+echo "## Images vs Pillow"
+echo
+echo "Pillow $($PY -c 'import PIL; print(PIL.__version__)') (Debian python3-pil), same files, same machine, same run."
+echo
+cat "$IMG"
 if [ -f "$ROOT/docs/perf-notes.md" ]; then echo; cat "$ROOT/docs/perf-notes.md"; fi
 } >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
