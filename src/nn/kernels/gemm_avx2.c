@@ -10,7 +10,8 @@
  *
  * The direct convolution tile (convk) reads the B operand straight from an NCHW image row
  * (see gemm.h); tiles that touch the left or right border use vmaskmov loads so padding
- * reads as zero, interior tiles plain loads.
+ * reads as zero, interior tiles plain loads; full interior tiles of 1×1 stride-1
+ * convolutions take a loop over channels alone.
  *
  * Compiled with -mavx2 -mfma (CMake's rule for *_avx2.c); called only when fsift_cpu says
  * AVX2+FMA is usable. Thread-safe: no state.
@@ -247,6 +248,31 @@ static inline __attribute__((always_inline)) void convk_body(const int mr, const
     store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e);
 }
 
+/* The direct tile of a 1×1 stride-1 convolution whose 16 pixels all lie inside the row (the
+ * common pointwise case): per input channel two plain loads, no masks or tap loops. */
+static inline __attribute__((always_inline)) void convk_1x1_body(const int mr, const nn_convk_args *a) {
+    __m256 x[MR], y[MR];
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; i++)
+        if (i < mr) {
+            x[i] = _mm256_setzero_ps();
+            y[i] = _mm256_setzero_ps();
+        }
+    const int64_t plane = a->H * a->W;
+    const float *p = a->x + a->iy0 * a->W + a->ix0, *pa = a->pa;
+    for (int64_t ch = 0; ch < a->C; ch++, p += plane, pa += MR) {
+        const __m256 b0 = _mm256_loadu_ps(p), b1 = _mm256_loadu_ps(p + 8);
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; i++)
+            if (i < mr) {
+                __m256 av = _mm256_broadcast_ss(pa + i);
+                x[i] = _mm256_fmadd_ps(av, b0, x[i]);
+                y[i] = _mm256_fmadd_ps(av, b1, y[i]);
+            }
+    }
+    store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e);
+}
+
 /* Indirect GEMM tile (see gemm.h): A values are broadcast straight from the pixels. */
 static inline __attribute__((always_inline)) void ind_body(const int mr, const nn_ind_args *a) {
     __m256 x[MR], y[MR];
@@ -370,7 +396,18 @@ static const nn_convk_fn convk_table[3][MR] = {
     {convk_edge_1, convk_edge_2, convk_edge_3, convk_edge_4, convk_edge_5, convk_edge_6},
     {convk_half_1, convk_half_2, convk_half_3, convk_half_4, convk_half_5, convk_half_6}};
 
+#define CONVK1(n) \
+    static void convk1_##n(const nn_convk_args *a) { convk_1x1_body(n, a); }
+CONVK1(1) CONVK1(2) CONVK1(3) CONVK1(4) CONVK1(5) CONVK1(6)
+
+static const nn_convk_fn convk1_table[MR] = {convk1_1, convk1_2, convk1_3, convk1_4, convk1_5, convk1_6};
+
 static void convk_avx2(const nn_convk_args *a) {
+    if (a->kh == 1 && a->kw == 1 && a->sw == 1 && a->nr == NR && a->ix0 >= 0 && a->ix0 + NR <= a->W &&
+        a->iy0 >= 0 && a->iy0 < a->H) {
+        convk1_table[a->mr - 1](a);
+        return;
+    }
     /* interior: every tap of all NR pixels inside the row */
     const int64_t span = (NR - 1) * a->sw + (a->kw - 1) * a->dw + 1 + (a->sw == 2 ? 1 : 0);
     const int edge = a->ix0 < 0 || a->ix0 + span > a->W;

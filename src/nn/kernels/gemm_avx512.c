@@ -12,7 +12,8 @@
  * The direct convolution tile (convk) is the same register tile with the B operand read
  * straight from an NCHW image row instead of a packed panel: per tap, two (stride 1) or four
  * (stride 2, then a permute keeps the even pixels) loads masked to the image's columns, so
- * padding costs nothing and no im2col copy is made.
+ * padding costs nothing and no im2col copy is made. Full tiles of 1×1 stride-1 convolutions
+ * inside the row take a plain loop over channels (two unmasked loads each).
  *
  * Compiled with -mavx512f… (CMake's rule for *_avx512.c); called only when fsift_cpu says
  * AVX-512 is usable. Thread-safe: no state.
@@ -212,6 +213,31 @@ static inline __attribute__((always_inline)) void convk_body(const int mr, const
     store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e); /* y is ignored when nr <= 16 */
 }
 
+/* The direct tile of a 1×1 stride-1 convolution whose 32 pixels all lie inside the row (the
+ * common pointwise case): per input channel two plain loads, no masks or tap loops. */
+static inline __attribute__((always_inline)) void convk_1x1_body(const int mr, const nn_convk_args *a) {
+    __m512 x[MR], y[MR];
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++)
+        if (i < mr) {
+            x[i] = _mm512_setzero_ps();
+            y[i] = _mm512_setzero_ps();
+        }
+    const int64_t plane = a->H * a->W;
+    const float *p = a->x + a->iy0 * a->W + a->ix0, *pa = a->pa;
+    for (int64_t ch = 0; ch < a->C; ch++, p += plane, pa += MR) {
+        const __m512 b0 = _mm512_loadu_ps(p), b1 = _mm512_loadu_ps(p + 16);
+#pragma GCC unroll 14
+        for (int i = 0; i < MR; i++)
+            if (i < mr) {
+                __m512 av = _mm512_set1_ps(pa[i]);
+                x[i] = _mm512_fmadd_ps(av, b0, x[i]);
+                y[i] = _mm512_fmadd_ps(av, b1, y[i]);
+            }
+    }
+    store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e);
+}
+
 /* Indirect GEMM tile (see gemm.h): A values are broadcast straight from the pixels. */
 static inline __attribute__((always_inline)) void ind_body(const int mr, const nn_ind_args *a) {
     __m512 x[MR], y[MR];
@@ -331,8 +357,23 @@ static const nn_convk_fn convk_table[2][MR] = {
      convk_half_7, convk_half_8, convk_half_9, convk_half_10, convk_half_11, convk_half_12,
      convk_half_13, convk_half_14}};
 
-/* Tiles of at most 16 pixels (row tails) compute one vector per row. */
-static void convk_avx512(const nn_convk_args *a) { convk_table[a->nr <= 16][a->mr - 1](a); }
+#define CONVK1(n) \
+    static void convk1_##n(const nn_convk_args *a) { convk_1x1_body(n, a); }
+CONVK1(1) CONVK1(2) CONVK1(3) CONVK1(4) CONVK1(5) CONVK1(6) CONVK1(7) CONVK1(8) CONVK1(9) CONVK1(10)
+CONVK1(11) CONVK1(12) CONVK1(13) CONVK1(14)
+
+static const nn_convk_fn convk1_table[MR] = {convk1_1, convk1_2,  convk1_3,  convk1_4,  convk1_5,
+                                             convk1_6, convk1_7,  convk1_8,  convk1_9,  convk1_10,
+                                             convk1_11, convk1_12, convk1_13, convk1_14};
+
+static void convk_avx512(const nn_convk_args *a) {
+    if (a->kh == 1 && a->kw == 1 && a->sw == 1 && a->nr == NR && a->ix0 >= 0 && a->ix0 + NR <= a->W &&
+        a->iy0 >= 0 && a->iy0 < a->H) {
+        convk1_table[a->mr - 1](a);
+        return;
+    }
+    convk_table[a->nr <= 16][a->mr - 1](a); /* tiles of at most 16 pixels (row tails): one vector per row */
+}
 
 const nn_gemm_kernel nn_gemm_kernel_avx512 = {NN_ISA_AVX512, MR, NR, ukr_avx512, convk_avx512, NR, ukr_ind_avx512,
                                                 gemv_avx512};
