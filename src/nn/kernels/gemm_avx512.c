@@ -12,8 +12,8 @@
  * The direct convolution tile (convk) is the same register tile with the B operand read
  * straight from an NCHW image row instead of a packed panel: per tap, two (stride 1) or four
  * (stride 2, then a permute keeps the even pixels) loads masked to the image's columns, so
- * padding costs nothing and no im2col copy is made. Full tiles of 1×1 stride-1 convolutions
- * inside the row take a plain loop over channels (two unmasked loads each).
+ * padding costs nothing and no im2col copy is made. Full tiles of 1×1 and 3×3 stride-1
+ * convolutions whose taps all lie inside the image take plain loops with unmasked loads.
  *
  * Compiled with -mavx512f… (CMake's rule for *_avx512.c); called only when fsift_cpu says
  * AVX-512 is usable. Thread-safe: no state.
@@ -238,6 +238,37 @@ static inline __attribute__((always_inline)) void convk_1x1_body(const int mr, c
     store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e);
 }
 
+/* The direct tile of a 3×3 stride-1 convolution (dilation 1) whose taps all lie inside the
+ * image: per input channel nine taps of two plain loads each, unrolled. */
+static inline __attribute__((always_inline)) void convk_3x3_body(const int mr, const nn_convk_args *a) {
+    __m512 x[MR], y[MR];
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++)
+        if (i < mr) {
+            x[i] = _mm512_setzero_ps();
+            y[i] = _mm512_setzero_ps();
+        }
+    const int64_t W = a->W, plane = a->H * W;
+    const float *p = a->x + a->iy0 * W + a->ix0, *pa = a->pa;
+    for (int64_t ch = 0; ch < a->C; ch++, p += plane) {
+#pragma GCC unroll 3
+        for (int ky = 0; ky < 3; ky++)
+#pragma GCC unroll 3
+            for (int kx = 0; kx < 3; kx++, pa += MR) {
+                const float *q = p + ky * W + kx;
+                const __m512 b0 = _mm512_loadu_ps(q), b1 = _mm512_loadu_ps(q + 16);
+#pragma GCC unroll 14
+                for (int i = 0; i < MR; i++)
+                    if (i < mr) {
+                        __m512 av = _mm512_set1_ps(pa[i]);
+                        x[i] = _mm512_fmadd_ps(av, b0, x[i]);
+                        y[i] = _mm512_fmadd_ps(av, b1, y[i]);
+                    }
+            }
+    }
+    store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e);
+}
+
 /* Indirect GEMM tile (see gemm.h): A values are broadcast straight from the pixels. */
 static inline __attribute__((always_inline)) void ind_body(const int mr, const nn_ind_args *a) {
     __m512 x[MR], y[MR];
@@ -366,10 +397,24 @@ static const nn_convk_fn convk1_table[MR] = {convk1_1, convk1_2,  convk1_3,  con
                                              convk1_6, convk1_7,  convk1_8,  convk1_9,  convk1_10,
                                              convk1_11, convk1_12, convk1_13, convk1_14};
 
+#define CONVK3(n) \
+    static void convk3_##n(const nn_convk_args *a) { convk_3x3_body(n, a); }
+CONVK3(1) CONVK3(2) CONVK3(3) CONVK3(4) CONVK3(5) CONVK3(6) CONVK3(7) CONVK3(8) CONVK3(9) CONVK3(10)
+CONVK3(11) CONVK3(12) CONVK3(13) CONVK3(14)
+
+static const nn_convk_fn convk3_table[MR] = {convk3_1, convk3_2,  convk3_3,  convk3_4,  convk3_5,
+                                             convk3_6, convk3_7,  convk3_8,  convk3_9,  convk3_10,
+                                             convk3_11, convk3_12, convk3_13, convk3_14};
+
 static void convk_avx512(const nn_convk_args *a) {
-    if (a->kh == 1 && a->kw == 1 && a->sw == 1 && a->nr == NR && a->ix0 >= 0 && a->ix0 + NR <= a->W &&
-        a->iy0 >= 0 && a->iy0 < a->H) {
+    const int inside = a->sw == 1 && a->nr == NR && a->ix0 >= 0 && a->iy0 >= 0;
+    if (inside && a->kh == 1 && a->kw == 1 && a->ix0 + NR <= a->W && a->iy0 < a->H) {
         convk1_table[a->mr - 1](a);
+        return;
+    }
+    if (inside && a->kh == 3 && a->kw == 3 && a->dh == 1 && a->dw == 1 && a->ix0 + NR + 2 <= a->W &&
+        a->iy0 + 3 <= a->H) {
+        convk3_table[a->mr - 1](a);
         return;
     }
     convk_table[a->nr <= 16][a->mr - 1](a); /* tiles of at most 16 pixels (row tails): one vector per row */
