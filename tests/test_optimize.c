@@ -863,6 +863,8 @@ static void test_fused_kernels(void) {
     CHECK_OK(fsift_pool_new(2, &pool));
     static const kcase shapes[] = {
         {0, 1, 8, 12, 40, 16, 1, 3, 1, 1, NULL, 0},   /* direct tiles */
+        {0, 2, 5, 7, 80, 17, 1, 3, 1, 1, NULL, 0},    /* 3×3 tiles with every tap inside */
+        {0, 1, 3, 6, 70, 9, 1, 3, 1, 0, NULL, 0},     /* ... unpadded */
         {0, 2, 8, 9, 9, 12, 1, 1, 1, 0, NULL, 0},     /* 1×1 as one flat row */
         {0, 1, 8, 5, 5, 40, 1, 3, 1, 1, NULL, 0},     /* short rows: packed GEMM */
         {0, 1, 128, 7, 7, 64, 1, 3, 1, 1, NULL, 0},   /* NCHW indirect, padded copy */
