@@ -121,6 +121,14 @@ static int one_output(const nn_node *n) {
     return 1;
 }
 
+/* Exactly `count` inputs, all present. */
+static int inputs_are(const nn_node *n, int count) {
+    if (n->n_in != count) return 0;
+    for (int i = 0; i < count; i++)
+        if (n->in[i] < 0) return 0;
+    return 1;
+}
+
 /* Number of inputs up to the last present one. */
 static int used_inputs(const nn_node *n) {
     int k = n->n_in;
@@ -150,11 +158,15 @@ static int static_dims(const nn_graph *g, int v, int *rank, const int64_t **dims
     return 1;
 }
 
+#define MAX_CHANNELS ((int64_t)1 << 24) /* per-channel vectors made here stay small */
+
 /* 1 and *cg for a Conv, Gemm or MatMul whose output is float32 with a known channel count. */
 static int output_geom(const nn_graph *g, const nn_node *n, chan_geom *cg) {
     int r;
     const int64_t *d;
-    if (n->n_in < 2 || !one_output(n) || !static_dims(g, n->in[1], &r, &d)) return 0;
+    if (n->n_in < 2 || n->in[0] < 0 || !one_output(n) || !static_dims(g, n->in[1], &r, &d)) return 0;
+    for (int i = 0; i < r; i++)
+        if (d[i] > MAX_CHANNELS) return 0;
     if (g->vals[n->in[1]].dtype != FSIFT_DTYPE_FLOAT32) return 0;
     if (is_op(n, "Conv")) {
         if (r != 3 && r != 4) return 0;
@@ -443,8 +455,7 @@ static fsift_status rule_affine(opt_ctx *c, int q, int *done) {
     nn_graph *g = c->g;
     const nn_node *n = &g->nodes[q];
     const int mul = is_op(n, "Mul");
-    if ((!mul && !is_op(n, "Add")) || used_inputs(n) != 2 || n->n_in != 2 || !one_output(n) || node_act(n))
-        return FSIFT_OK;
+    if ((!mul && !is_op(n, "Add")) || !inputs_are(n, 2) || !one_output(n) || node_act(n)) return FSIFT_OK;
     for (int side = 0; side < 2; side++) {
         int v = n->in[side], k = n->in[1 - side];
         if (g->vals[k].kind != NN_VAL_CONST) continue;
@@ -503,6 +514,7 @@ static fsift_status rule_act(opt_ctx *c, int q, int *done) {
     const char *act = NULL;
     int leaky = 0, prelu = 0;
     float alpha = 0.f;
+    if (n->in[0] < 0) return FSIFT_OK;
     if (is_op(n, "Relu")) {
         if (used_inputs(n) != 1) return FSIFT_OK;
         act = "RELU";
@@ -519,7 +531,7 @@ static fsift_status rule_act(opt_ctx *c, int q, int *done) {
         if (!isfinite(alpha)) return FSIFT_OK;
         leaky = 1;
     } else if (is_op(n, "PRelu")) {
-        if (used_inputs(n) != 2 || n->n_in != 2) return FSIFT_OK;
+        if (!inputs_are(n, 2)) return FSIFT_OK;
         prelu = 1;
     } else {
         return FSIFT_OK;
@@ -561,7 +573,7 @@ static fsift_status rule_act(opt_ctx *c, int q, int *done) {
 static fsift_status rule_residual(opt_ctx *c, int q, int *done) {
     nn_graph *g = c->g;
     const nn_node *n = &g->nodes[q];
-    if (!is_op(n, "Add") || n->n_in != 2 || used_inputs(n) != 2 || !one_output(n)) return FSIFT_OK;
+    if (!is_op(n, "Add") || !inputs_are(n, 2) || !one_output(n)) return FSIFT_OK;
     const char *qact = node_act(n);
     if (qact && strcmp(qact, "RELU") && strcmp(qact, "RELU6") && strcmp(qact, "RELU_N1_TO_1") && strcmp(qact, "TANH"))
         return FSIFT_OK;
@@ -589,7 +601,7 @@ static int unary_of(const opt_ctx *c, int v, const char *op, int q, int *x) {
     int p = chain_from(c, v, op, q);
     if (p < 0) return -1;
     const nn_node *n = &c->g->nodes[p];
-    if (used_inputs(n) != 1 || n->n_in != 1 || !one_output(n) || node_act(n)) return -1;
+    if (!inputs_are(n, 1) || !one_output(n) || node_act(n)) return -1;
     *x = n->in[0];
     return p;
 }
@@ -597,13 +609,13 @@ static int unary_of(const opt_ctx *c, int v, const char *op, int q, int *x) {
 static fsift_status rule_prelu_pattern(opt_ctx *c, int q, int *done) {
     nn_graph *g = c->g;
     const nn_node *n = &g->nodes[q];
-    if (!is_op(n, "Add") || n->n_in != 2 || used_inputs(n) != 2 || !one_output(n) || node_act(n)) return FSIFT_OK;
+    if (!is_op(n, "Add") || !inputs_are(n, 2) || !one_output(n) || node_act(n)) return FSIFT_OK;
     for (int side = 0; side < 2; side++) {
         int x, relu = unary_of(c, n->in[side], "Relu", q, &x);
         int mul = chain_from(c, n->in[1 - side], "Mul", q);
         if (relu < 0 || mul < 0) continue;
         const nn_node *mn = &g->nodes[mul];
-        if (mn->n_in != 2 || used_inputs(mn) != 2 || !one_output(mn) || node_act(mn)) continue;
+        if (!inputs_are(mn, 2) || !one_output(mn) || node_act(mn)) continue;
         int kc = g->vals[mn->in[0]].kind == NN_VAL_CONST ? 0 : 1;
         int cv = mn->in[kc], t = mn->in[1 - kc];
         if (g->vals[cv].kind != NN_VAL_CONST) continue;
@@ -614,7 +626,7 @@ static fsift_status rule_prelu_pattern(opt_ctx *c, int q, int *done) {
         if (sub >= 0) {
             const nn_node *sn = &g->nodes[sub];
             int ax;
-            if (sn->n_in == 2 && used_inputs(sn) == 2 && one_output(sn) && !node_act(sn) && sn->in[0] == x) {
+            if (inputs_are(sn, 2) && one_output(sn) && !node_act(sn) && sn->in[0] == x) {
                 int ab = unary_of(c, sn->in[1], "Abs", sub, &ax);
                 if (ab >= 0 && ax == x) {
                     factor = 2;
@@ -710,25 +722,25 @@ static int reduce_axis(const nn_graph *g, const nn_node *n, int64_t *axis) {
 static fsift_status rule_softmax(opt_ctx *c, int q, int *done) {
     nn_graph *g = c->g;
     const nn_node *n = &g->nodes[q];
-    if (!is_op(n, "Div") || n->n_in != 2 || used_inputs(n) != 2 || !one_output(n) || node_act(n)) return FSIFT_OK;
+    if (!is_op(n, "Div") || !inputs_are(n, 2) || !one_output(n) || node_act(n)) return FSIFT_OK;
     int e = n->in[0], s = n->in[1];
     int sum = chain_from(c, s, "ReduceSum", q);
     int ex = producer_of(c, e, "Exp");
-    if (sum < 0 || ex < 0 || g->nodes[sum].in[0] != e) return FSIFT_OK;
+    if (sum < 0 || ex < 0 || g->nodes[sum].n_in < 1 || g->nodes[sum].in[0] != e) return FSIFT_OK;
     /* e is consumed exactly by the ReduceSum and the Div */
     if (e >= c->cap_vals || g->vals[e].is_output || c->ncons[e] != 2) return FSIFT_OK;
     for (int i = c->cons_start[e]; i < c->cons_start[e] + 2; i++)
         if (c->cons[i] != sum && c->cons[i] != q) return FSIFT_OK;
     const nn_node *en = &g->nodes[ex];
-    if (en->n_in != 1 || !one_output(en) || node_act(en)) return FSIFT_OK;
+    if (!inputs_are(en, 1) || !one_output(en) || node_act(en)) return FSIFT_OK;
     int d = en->in[0];
     int sub = chain_from(c, d, "Sub", ex);
     if (sub < 0) return FSIFT_OK;
     const nn_node *sn = &g->nodes[sub];
-    if (sn->n_in != 2 || used_inputs(sn) != 2 || !one_output(sn) || node_act(sn)) return FSIFT_OK;
+    if (!inputs_are(sn, 2) || !one_output(sn) || node_act(sn)) return FSIFT_OK;
     int x = sn->in[0];
     int mx = chain_from(c, sn->in[1], "ReduceMax", sub);
-    if (mx < 0 || g->nodes[mx].in[0] != x) return FSIFT_OK;
+    if (mx < 0 || g->nodes[mx].n_in < 1 || g->nodes[mx].in[0] != x) return FSIFT_OK;
     int64_t a1, a2;
     if (!reduce_axis(g, &g->nodes[mx], &a1) || !reduce_axis(g, &g->nodes[sum], &a2)) return FSIFT_OK;
     /* x float32 with a known rank: produced by a Conv or Gemm */
