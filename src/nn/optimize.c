@@ -12,7 +12,8 @@
  *
  *   1. Conv → BatchNormalization (inference), Conv → Mul(per-channel constant),
  *      Conv → Add(per-channel constant) with no activation: folded into new Conv weights and
- *      bias (computed in double; the only rewrites that change rounding, by about an ulp);
+ *      bias (computed in double; these and rule 5 are the rewrites that change rounding, by
+ *      an ulp or so — everything else computes the same float operations in the same order);
  *      Gemm → BatchNormalization / Mul / Add(per-column constant) likewise into B and C;
  *      MatMul → Add(per-column constant) into MatMul's bias input (an extension, ops.h).
  *   2. Conv/Gemm/MatMul → Relu, Clip(0, 6), Clip(0, inf), Clip(-1, 1), LeakyRelu, PRelu
@@ -27,7 +28,8 @@
  *      since scaling by 2 is) and Relu(x) + C * Neg(Relu(Neg(x))) (MTCNN; slope C) or
  *      Relu(x) + C * Relu(Neg(x)) (slope -C) become one PRelu node (then fused by rule 2).
  *   5. ReduceMax / Sub / Exp / ReduceSum / Div over one axis with keepdims (a written-out
- *      softmax) becomes Softmax on that axis (opset >= 13 semantics, or the last axis).
+ *      softmax) becomes Softmax on that axis (opset >= 13 semantics, or the last axis); x must
+ *      come from a Conv or Gemm (float32, known rank).
  *
  * Order: a fused node takes the place of the chain's last node (every input of the chain is
  * computed before it, and every consumer of its result comes after it), so the node list
