@@ -1,158 +1,60 @@
 #!/usr/bin/env bash
-# make bench: latency of the facesift runtime beside ONNX Runtime (onnxruntime-node) in the
-# same run on the same machine, 1 and 2 threads, the GEMM/conv throughput table, and the image
-# rows beside Pillow (JPEG decode, resize, PNG/JPEG encode); writes docs/perf.md and prints it.
+# make bench: every benchmark section beside its peer in the same run on the same machine;
+# writes docs/perf.md and prints it.
 #
-#   bash bench/run.sh BUILD_DIR [--quick]
+#   bash bench/run.sh BUILD_DIR [--quick] [--only NAME[,NAME...]]
 #
-# Rows (issue 2): BlazeFace 128 and 256 (ONNX), MTCNN O-Net 48x48 batch 1 and 16, MobileFaceNet
-# batch 1 and 8 (TFLite; ONNX Runtime runs an op-by-op ONNX translation made by
-# tests/oracle/check_tflite_np.py), the SCRFD-10G-shaped graph at 640x640 and the
-# ArcFace-R100-shaped graph (tests/oracle/gen_graphs.py, random weights). Each row runs the two
-# engines alternately: facesift, ORT, facesift, ORT (median of 200 after 20 warm-up each; the
-# better of the two medians per engine is kept, which discounts a burst of machine noise
-# hitting one engine's turn).
+# Sections are bench/sections/NN_NAME.sh, run in NN order. Each prints one markdown section
+# ("## Title", how it was measured, the table) that is stored as docs/perf/NAME.md; with
+# --only, just those sections are re-measured and the others keep their last committed
+# fragment (each fragment names its own date, commit and command). docs/perf.md is the
+# fragments in order, then docs/perf-notes.md (hand-written reading of the numbers).
 set -euo pipefail
 BUILD=${1:-build}
-QUICK=${2:-}
+shift || true
+QUICK=""; ONLY=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) QUICK=--quick ;;
+        --only) ONLY=",$2,"; shift ;;
+        *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$ROOT/$BUILD/bench_work
 PY=/usr/bin/python3
-mkdir -p "$WORK"
 ITERS=200; WARM=20
 [ "$QUICK" = "--quick" ] && { ITERS=30; WARM=5; }
-
-[ -d "$ROOT/tests/oracle/node_modules/onnxruntime-node" ] || { echo "bench: run scripts/setup-oracles.sh first"; exit 1; }
-[ -f "$ROOT/models/mtcnn/onet.tflite" ] || { echo "bench: run scripts/fetch-models.sh first"; exit 1; }
-
-# generated graphs and TFLite translations
-[ -f "$WORK/graphs/arcface_like.onnx" ] || $PY "$ROOT/tests/oracle/gen_graphs.py" "$WORK/graphs" >/dev/null
-for spec in onet:1,48,48,3 onet:16,48,48,3 MobileFaceNet:2,112,112,3; do
-    name=${spec%%:*}; shp=${spec#*:}; b=${shp%%,*}
-    src=$ROOT/models/mtcnn/$name.tflite
-    [ -f "$src" ] || src=$ROOT/models/mobilefacenet/$name.tflite
-    dst=$WORK/tfl_${name}_b$b
-    [ -f "$dst/$name.onnx" ] || $PY "$ROOT/tests/oracle/check_tflite_np.py" --keep "$dst" "$src:$shp" >/dev/null
-done
-# MobileFaceNet's file pins batch 2 in a Reshape ([2,192]); facesift's loader makes that
-# leading 2 a -1 (see tflite_load.c), and the ORT peer gets the same edit for batch 8.
-mkdir -p "$WORK/tfl_MobileFaceNet_b8"
-[ -f "$WORK/tfl_MobileFaceNet_b8/MobileFaceNet.onnx" ] || $PY - "$WORK/tfl_MobileFaceNet_b2/MobileFaceNet.onnx" "$WORK/tfl_MobileFaceNet_b8/MobileFaceNet.onnx" <<'PYEOF'
-import sys, onnx
-from onnx import numpy_helper
-m = onnx.load(sys.argv[1])
-inits = {i.name: i for i in m.graph.initializer}
-for n in m.graph.node:
-    if n.op_type == "Reshape" and n.input[1] in inits:
-        a = numpy_helper.to_array(inits[n.input[1]]).copy()
-        if a.size and a[0] == 2:
-            a[0] = -1
-            inits[n.input[1]].CopyFrom(numpy_helper.from_array(a, n.input[1]))
-for t in list(m.graph.input) + list(m.graph.output):
-    t.type.tensor_type.shape.dim[0].dim_param = "batch"
-del m.graph.value_info[:]
-onnx.save(m, sys.argv[2])
-PYEOF
-
-# name | facesift model | facesift shape | ORT model | ORT shape
-ROWS=(
-  "BlazeFace front 128|$ROOT/models/blazeface/face_detection_front_128x128_barracuda.onnx|1x128x128x3|$ROOT/models/blazeface/face_detection_front_128x128_barracuda.onnx|1,128,128,3"
-  "BlazeFace back 256|$ROOT/models/blazeface/face_detection_back_256x256_barracuda.onnx|1x256x256x3|$ROOT/models/blazeface/face_detection_back_256x256_barracuda.onnx|1,256,256,3"
-  "MTCNN O-Net 48, batch 1|$ROOT/models/mtcnn/onet.tflite|1x48x48x3|$WORK/tfl_onet_b1/onet.onnx|1,48,48,3"
-  "MTCNN O-Net 48, batch 16|$ROOT/models/mtcnn/onet.tflite|16x48x48x3|$WORK/tfl_onet_b16/onet.onnx|16,48,48,3"
-  "MobileFaceNet, batch 2 (native)|$ROOT/models/mobilefacenet/MobileFaceNet.tflite|2x112x112x3|$WORK/tfl_MobileFaceNet_b2/MobileFaceNet.onnx|2,112,112,3"
-  "MobileFaceNet, batch 8|$ROOT/models/mobilefacenet/MobileFaceNet.tflite|8x112x112x3|$WORK/tfl_MobileFaceNet_b8/MobileFaceNet.onnx|8,112,112,3"
-  "SCRFD-10G-shaped 640x640|$WORK/graphs/scrfd_like.onnx|1x3x640x640|$WORK/graphs/scrfd_like.onnx|1,3,640,640"
-  "ArcFace-R100-shaped 112x112|$WORK/graphs/arcface_like.onnx|1x3x112x112|$WORK/graphs/arcface_like.onnx|1,3,112,112"
-)
-
-field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
-TABLE=$WORK/table.md
-{
-echo "| model | threads | facesift median ms (p10–p90) | ONNX Runtime median ms (p10–p90) | facesift / ORT |"
-echo "|---|---|---|---|---|"
-} >"$TABLE"
-for row in "${ROWS[@]}"; do
-    IFS='|' read -r name fm fs om os <<<"$row"
-    if [ ! -f "$fm" ] || [ ! -f "$om" ]; then echo "| $name | – | missing model | | |" >>"$TABLE"; continue; fi
-    for t in 1 2; do
-        best_f=""; best_o=""; fl=""; ol=""
-        for rep in 1 2; do
-            f=$("$ROOT/$BUILD/bench/bench_model" "$fm" --threads $t --shape "$fs" --iters $ITERS --warmup $WARM 2>/dev/null || echo '{}')
-            o=$(node "$ROOT/bench/ort_bench.js" "$om" --threads $t --shape "$os" --iters $ITERS --warmup $WARM 2>/dev/null || echo '{}')
-            fm_=$(echo "$f" | field median_ms); om_=$(echo "$o" | field median_ms)
-            if [ -n "$fm_" ] && { [ -z "$best_f" ] || awk "BEGIN{exit !($fm_ < $best_f)}"; }; then best_f=$fm_; fl=$f; fi
-            if [ -n "$om_" ] && { [ -z "$best_o" ] || awk "BEGIN{exit !($om_ < $best_o)}"; }; then best_o=$om_; ol=$o; fi
-        done
-        if [ -z "$best_f" ] || [ -z "$best_o" ]; then echo "| $name | $t | ${best_f:-failed} | ${best_o:-failed} | |" >>"$TABLE"; continue; fi
-        ratio=$(awk "BEGIN{printf \"%.2f\", $best_f / $best_o}")
-        printf '| %s | %d | %.3f (%.3f–%.3f) | %.3f (%.3f–%.3f) | %s× |\n' "$name" $t \
-            "$best_f" "$(echo "$fl" | field p10_ms)" "$(echo "$fl" | field p90_ms)" \
-            "$best_o" "$(echo "$ol" | field p10_ms)" "$(echo "$ol" | field p90_ms)" "$ratio" >>"$TABLE"
-        echo "$name t=$t: facesift $best_f ms, ORT $best_o ms ($ratio×)" >&2
-    done
+export ROOT BUILD WORK PY ITERS WARM QUICK CPU
+mkdir -p "$WORK" "$ROOT/docs/perf"
+
+for sec in "$ROOT"/bench/sections/[0-9][0-9]_*.sh; do
+    name=$(basename "$sec" .sh); name=${name#[0-9][0-9]_}
+    if [ -n "$ONLY" ] && [[ "$ONLY" != *",$name,"* ]]; then continue; fi
+    echo "== bench section $name" >&2
+    if bash "$sec" >"$ROOT/docs/perf/$name.md.tmp"; then
+        mv "$ROOT/docs/perf/$name.md.tmp" "$ROOT/docs/perf/$name.md"
+    else
+        echo "bench: section $name failed (its previous fragment is kept)" >&2
+        rm -f "$ROOT/docs/perf/$name.md.tmp"
+    fi
 done
-
-GEMM=$WORK/gemm.txt
-if [ -x "$ROOT/$BUILD/bench/bench_gemm" ]; then "$ROOT/$BUILD/bench/bench_gemm" >"$GEMM" 2>&1 || true; else echo "(bench_gemm not built)" >"$GEMM"; fi
-
-# Images vs Pillow (issue 3): JPEG decode at scale 1 and 1/4, resize, PNG/JPEG encode.
-IMG=$WORK/images.md
-{
-  echo "### JPEG decode vs Pillow (Image.draft + load), same files, alternating"
-  echo
-  $PY "$ROOT/bench/image_bench.py" gen "$WORK/jpegs" >/dev/null
-  { $PY "$ROOT/bench/image_bench.py" compare "$ROOT/$BUILD/bench/bench_image" "$WORK/jpegs" 2>&1 || echo "(image_bench failed)"; } | grep -v '^{' 
-  echo
-  echo "### Resize vs Pillow (Image.resize), alternating turns"
-  echo
-  "$ROOT/$BUILD/bench/bench_resize" --pillow 2>&1 || echo "(bench_resize failed)"
-  echo
-  echo "### PNG / JPEG encode vs Pillow at the same level / quality"
-  echo
-  echo "| codec | image | level/quality | facesift | Pillow | speed-up | bytes facesift / Pillow |"
-  echo "|---|---|---|---|---|---|---|"
-  FSIFT_SOURCE_DIR=$ROOT FSIFT_BUILD_DIR=$ROOT/$BUILD "$ROOT/$BUILD/bench/bench_encode" --iters 5 2>/dev/null | $PY -c '
-import json, sys
-for line in sys.stdin:
-    line = line.strip()
-    if not line.startswith("{"): continue
-    r = json.loads(line)
-    if r["bench"] == "png_encode":
-        print("| PNG | %s | %d | %.1f MB/s | %.1f MB/s | %.2fx | %d / %d |" % (r["image"], r["level"], r["facesift_mb_s"], r["pillow_mb_s"], r["speedup"], r["facesift_bytes"], r["pillow_bytes"]))
-    else:
-        print("| JPEG | %s | q%d | %.0f MP/s | %.0f MP/s | %.2fx | %d / %d |" % (r["image"], r["quality"], r["facesift_mp_s"], r["pillow_mp_s"], r["speedup"], r["facesift_bytes"], r["pillow_bytes"]))
-' || echo "(bench_encode failed)"
-} >"$IMG"
 
 OUT=$ROOT/docs/perf.md
 {
 echo "# Performance"
 echo
-echo "Written by \`make bench\` (bench/run.sh). Numbers are only comparable within one run:"
-echo "each row runs facesift and ONNX Runtime alternately on the same machine."
-echo
-echo "## Runtime latency vs ONNX Runtime"
-echo
-echo "- date: $(date -u +%Y-%m-%d)  commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?)"
-echo "- CPU: $CPU, $(nproc) cores; facesift kernels: $(FSIFT_LOG=error "$ROOT/$BUILD/bench/bench_model" "$ROOT/models/mtcnn/onet.tflite" --iters 1 --warmup 0 2>/dev/null | sed -n 's/.*"isa":"\([a-z0-9]*\)".*/\1/p')"
-echo "- ONNX Runtime: onnxruntime-node $(node -e "console.log(require('$ROOT/tests/oracle/node_modules/onnxruntime-node/package.json').version)"), CPU EP, graph optimisation 'all', intra-op threads = threads, sequential"
-echo "- command: \`make bench\` (median of $ITERS after $WARM warm-up, best of 2 alternating turns per engine); random inputs"
-echo
-cat "$TABLE"
-echo
-echo "## GEMM / convolution throughput (bench/bench_gemm)"
-echo
-echo '```'
-cat "$GEMM"
-echo '```'
-echo
-echo "## Images vs Pillow"
-echo
-echo "Pillow $($PY -c 'import PIL; print(PIL.__version__)') (Debian python3-pil), same files, same machine, same run."
-echo
-cat "$IMG"
+echo "Written by \`make bench\` (bench/run.sh; one section: \`bash bench/run.sh build --only NAME\`)."
+echo "Numbers are only comparable within one section's run: each row runs facesift and its peer"
+echo "alternately on the same machine; each section names its date, commit, CPU and command."
+for sec in "$ROOT"/bench/sections/[0-9][0-9]_*.sh; do
+    name=$(basename "$sec" .sh); name=${name#[0-9][0-9]_}
+    [ -f "$ROOT/docs/perf/$name.md" ] || continue
+    echo
+    cat "$ROOT/docs/perf/$name.md"
+done
 if [ -f "$ROOT/docs/perf-notes.md" ]; then echo; cat "$ROOT/docs/perf-notes.md"; fi
 } >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"

@@ -26,7 +26,16 @@ PACKAGES=(
     libwebp-dev         # WebP decode (lossy, lossless, alpha)
     libgif-dev          # GIF first frame
     libdeflate-dev      # PNG encode: faster deflate than zlib at equal or smaller size
-    zlib1g-dev          # zlib (libspng's inflate; PNG encode fallback)
+    zlib1g-dev          # zlib (libspng's inflate; PNG encode fallback; gzip streams)
+    libzstd-dev         # zstd-compressed inputs (captions, tar shards) and parquet pages
+    libsnappy-dev       # parquet pages compressed with snappy (LAION's metadata)
+    libarchive-dev      # tar / webdataset shards: pax/ustar/gnu variants, gzip/zstd filters
+    libjansson-dev      # JSON for stats, manifests and per-sample records (not the caption hot path)
+    libcurl4-openssl-dev # HTTP(S) downloads: libcurl's multi interface (facesift fetch)
+    libssl-dev          # SHA-256 (OpenSSL libcrypto, SHA-NI/AVX2 code paths) for manifests
+    libhyperscan-dev    # multi-pattern caption matching, measured against our Aho-Corasick
+    ripgrep             # bench peer for the caption filter (rg -Fiwf)
+    aria2               # bench peer for the downloader (aria2c -i)
     libonnx-testdata    # ONNX backend node tests: golden inputs/outputs for the runtime
     python3-onnx        # tests/oracle/gen_graphs.py builds random-weight ONNX graphs
     python3-numpy       # oracles: .npy files, the TFLite NumPy interpreter, compare.py

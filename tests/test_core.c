@@ -171,6 +171,26 @@ static void test_cpu(void) {
     CHECK(strlen(fsift_cpu_model()) > 0);
 }
 
+/* FIPS 180-2 test vectors, one-shot and streamed in odd pieces. */
+static void test_sha256(void) {
+    uint8_t d[32];
+    char hex[65];
+    CHECK(fsift_sha256_buf("abc", 3, d) == FSIFT_OK);
+    fsift_hex(d, 32, hex);
+    CHECK(!strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+    CHECK(fsift_sha256_buf("", 0, d) == FSIFT_OK);
+    fsift_hex(d, 32, hex);
+    CHECK(!strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    fsift_sha256 h = {0};
+    CHECK(fsift_sha256_init(&h) == FSIFT_OK);
+    for (int i = 0; i < 1000000; i += 7) fsift_sha256_update(&h, "aaaaaaa", i + 7 <= 1000000 ? 7 : 1000000 - i);
+    fsift_sha256_final(&h, d);
+    fsift_sha256_free(&h);
+    fsift_sha256_free(&h);
+    fsift_hex(d, 32, hex);
+    CHECK(!strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+}
+
 int main(void) {
     RUN(test_errors);
     RUN(test_npy_roundtrip);
@@ -179,5 +199,6 @@ int main(void) {
     RUN(test_pool);
     RUN(test_atomic_write);
     RUN(test_cpu);
+    RUN(test_sha256);
     return test_summary();
 }

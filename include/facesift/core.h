@@ -194,6 +194,21 @@ fsift_status fsift_npy_encode(const fsift_tensor *t, void **buf, size_t *size);
 /* Writes .npy atomically. */
 fsift_status fsift_npy_save(const char *path, const fsift_tensor *t);
 
+/* ---- hashing --------------------------------------------------------------------------- */
+
+/* SHA-256 (OpenSSL libcrypto underneath: SHA-NI / AVX2 code paths). Streaming: init, update
+ * any number of times, final writes 32 bytes and leaves the context reusable after init. */
+typedef struct fsift_sha256 {
+    void *impl; /* EVP_MD_CTX, owned */
+} fsift_sha256;
+fsift_status fsift_sha256_init(fsift_sha256 *h);
+void fsift_sha256_update(fsift_sha256 *h, const void *data, size_t size);
+void fsift_sha256_final(fsift_sha256 *h, uint8_t digest[32]);
+void fsift_sha256_free(fsift_sha256 *h); /* releases impl; a zeroed struct is a no-op */
+/* One-shot digest, and the 64-char lower-case hex form (hex needs 65 bytes, NUL included). */
+fsift_status fsift_sha256_buf(const void *data, size_t size, uint8_t digest[32]);
+void fsift_hex(const uint8_t *bytes, size_t n, char *hex);
+
 /* IEEE half <-> float conversions (round to nearest even). */
 float fsift_f16_to_f32(uint16_t h);
 uint16_t fsift_f32_to_f16(float f);
