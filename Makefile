@@ -14,6 +14,7 @@ build:
 setup:
 	bash scripts/install-deps.sh
 	bash scripts/fetch-models.sh
+	bash scripts/fetch-photos.sh
 	bash scripts/setup-oracles.sh
 
 test: build
