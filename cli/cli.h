@@ -15,6 +15,8 @@
 int cmd_model(int argc, char **argv);
 int cmd_kps(int argc, char **argv);
 int cmd_image(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
+int cmd_unpack(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 
 /* Prints "facesift: <context>: <fsift_last_error()>" to stderr and returns CLI_FAIL. */

@@ -17,6 +17,8 @@ static const command commands[] = {
     {"kps", cmd_kps, "draw InstantID's landmark control image (kps IMAGE --kps 'x1,y1,...,x5,y5' -o OUT.png)"},
     {"model", cmd_model, "inspect or run an ONNX/TFLite model (model info FILE, model run FILE IN.npy... -o DIR)"},
     {"image", cmd_image, "decode an image as facesift sees it (image decode IN -o OUT.png [--scale N])"},
+    {"pack", cmd_pack, "split gzip tar of a dataset folder (pack DIR -o PREFIX [--part-size 4G])"},
+    {"unpack", cmd_unpack, "check and extract split archives (unpack PREFIX -o DIR)"},
     {"analyze", cmd_analyze, "detect, align and embed faces; one JSON line per image (analyze IMAGE... [--models SET])"},
 };
 

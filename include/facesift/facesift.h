@@ -16,5 +16,6 @@
 #include "facesift/face.h"
 #include "facesift/text.h"
 #include "facesift/data.h"
+#include "facesift/release.h"
 
 #endif
