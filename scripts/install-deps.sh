@@ -42,6 +42,7 @@ PACKAGES=(
     python3-pil         # image oracle: decode (+ exif_transpose), resize, encode (Pillow)
     python3-opencv      # image oracle: warpAffine, ellipse2Poly/fillConvexPoly/circle (draw_kps)
     python3-skimage     # image oracle: SimilarityTransform.estimate; sample photos
+    python3-regex       # CLIP tokenizer oracle: the \p{L}/\p{N} pre-split pattern (tests/clip_tok_ref.py)
 )
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -46,5 +46,44 @@ void fsift_matcher_free(fsift_matcher *m); /* NULL is a no-op */
 int fsift_matcher_first(const fsift_matcher *m, const char *text, size_t len, fsift_text_match *match);
 
 /* ==== CLIP tokenizer (owner: the evaluation work, issue 8) ================================ */
+/*
+ * OpenAI CLIP's tokenizer (docs/eval.md): clean (HTML unescape twice, whitespace collapse,
+ * Python's lowercase; ftfy is not reproduced), pre-split with
+ * <|startoftext|>|<|endoftext|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+
+ * (Unicode 15.0 tables), byte-level BPE with "</w>" end of word, then
+ * [start] tokens… [end] truncated to the context (the end token kept) and zero padded.
+ * A tokenizer is immutable after load: share it between threads.
+ */
+#define FSIFT_CLIP_CONTEXT 77
+#define FSIFT_CLIP_MAX_TEXT (64 * 1024) /* longest text accepted, bytes */
+
+typedef struct fsift_clip_tokenizer fsift_clip_tokenizer;
+
+/* Loads a vocabulary: OpenAI's merges file (bpe_simple_vocab_16e6.txt.gz, gzip or plain),
+ * a Hugging Face vocab.json (merges.txt beside it), a tokenizer.json, or a directory holding
+ * one of these. Caller owns *out. */
+fsift_status fsift_clip_tokenizer_load(const char *path, fsift_clip_tokenizer **out);
+
+/* The same from memory (borrowed). merges: OpenAI's file or merges.txt (first line is a
+ * header, as in both). vocab_json NULL: OpenAI's construction (256 bytes, 256 bytes + "</w>",
+ * one token per merge, <|startoftext|>, <|endoftext|>); else the ids come from vocab_json. */
+fsift_status fsift_clip_tokenizer_from_memory(const char *merges, size_t merges_len, const char *vocab_json,
+                                              size_t vocab_len, fsift_clip_tokenizer **out);
+fsift_status fsift_clip_tokenizer_from_tokenizer_json(const char *json, size_t len, fsift_clip_tokenizer **out);
+void fsift_clip_tokenizer_free(fsift_clip_tokenizer *t); /* NULL is a no-op */
+
+/* ids[FSIFT_CLIP_CONTEXT]: start, tokens, end (the end token kept when truncated), zeros.
+ * *n_tokens (may be NULL): tokens including start and end before truncation, counted up to
+ * FSIFT_CLIP_CONTEXT + 1 (a larger value means the text was truncated). Any bytes are
+ * accepted (invalid UTF-8 reads as U+FFFD); over FSIFT_CLIP_MAX_TEXT is FSIFT_E_LIMIT. */
+fsift_status fsift_clip_tokenize(const fsift_clip_tokenizer *t, const char *text, size_t len,
+                                 int32_t ids[FSIFT_CLIP_CONTEXT], int *n_tokens);
+
+int32_t fsift_clip_tokenizer_start_id(const fsift_clip_tokenizer *t);
+int32_t fsift_clip_tokenizer_end_id(const fsift_clip_tokenizer *t);
+int32_t fsift_clip_tokenizer_vocab_size(const fsift_clip_tokenizer *t);
+/* e.g. "openai-bpe(bpe_simple_vocab_16e6.txt.gz, 48894 merges)"; owned by the tokenizer. */
+const char *fsift_clip_tokenizer_id(const fsift_clip_tokenizer *t);
+const char *fsift_clip_unicode_version_str(void); /* "15.0" */
 
 #endif
