@@ -27,11 +27,20 @@ typedef enum fsift_text_category {
 /* "people", "nationality", "ethnicity", "profession", "name"; static storage. */
 const char *fsift_text_category_name(int category);
 
+/* How a match was made: a lexicon term (a word or words of a category file, or a full name
+ * from the name registry), or the name rule "a first name followed by a capitalised word". */
+typedef enum fsift_term_kind {
+    FSIFT_TERM_WORD = 0,       /* a lexicon term (people, nationality, ethnicity, profession) */
+    FSIFT_TERM_NAME = 1,       /* a full name from the name registry (category name) */
+    FSIFT_TERM_FIRST_NAME = 2  /* first name + capitalised word (category name); term = first name */
+} fsift_term_kind;
+
 typedef struct fsift_text_match {
     int category;        /* fsift_text_category */
     const char *term;    /* the lexicon term (NUL-terminated, owned by the matcher) */
     size_t offset;       /* byte offset of the match in the caption */
     size_t length;       /* bytes matched in the caption */
+    int kind;            /* fsift_term_kind */
 } fsift_text_match;
 
 typedef struct fsift_matcher fsift_matcher;
@@ -44,6 +53,29 @@ void fsift_matcher_free(fsift_matcher *m); /* NULL is a no-op */
 /* First match in text[0..len) (any bytes; invalid UTF-8 never matches inside a bad
  * sequence). Returns 1 and fills *m when the caption passes the rule, 0 otherwise. */
 int fsift_matcher_first(const fsift_matcher *m, const char *text, size_t len, fsift_text_match *match);
+
+/* Every match in text[0..len), in order of end offset (ties: longer first), at most cap
+ * written to out[]; returns the total number found (may exceed cap). Overlapping matches are
+ * all reported ("African-American" gives the ethnicity term and "American"). */
+size_t fsift_matcher_all(const fsift_matcher *m, const char *text, size_t len,
+                         fsift_text_match *out, size_t cap);
+
+/* Number of lexicon entries loaded per category and kind (for reports and tests). */
+typedef struct fsift_matcher_info {
+    size_t terms[FSIFT_CAT_COUNT]; /* lexicon lines per category (name: registry names) */
+    size_t first_names;            /* first names of the name rule */
+    size_t exclusions;             /* false friends that suppress a match (exclude.txt) */
+    size_t patterns;               /* patterns in the automaton (with generated plurals) */
+    size_t states;                 /* automaton states */
+    size_t bytes;                  /* memory held by the automaton */
+} fsift_matcher_info;
+void fsift_matcher_get_info(const fsift_matcher *m, fsift_matcher_info *info);
+
+/* Case-folds a caption as the matcher sees it (tests, tools): Latin letters lowered with
+ * Unicode simple case folding, every non-word character (punctuation, spaces, hyphens,
+ * apostrophes, invalid UTF-8 is kept as an opaque letter) mapped to one space. Writes at most
+ * cap bytes to out and returns the length needed. */
+size_t fsift_text_fold(const char *text, size_t len, char *out, size_t cap);
 
 /* ==== CLIP tokenizer (owner: the evaluation work, issue 8) ================================ */
 /*
