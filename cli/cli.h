@@ -15,6 +15,9 @@
 int cmd_model(int argc, char **argv);
 int cmd_kps(int argc, char **argv);
 int cmd_image(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_subset(int argc, char **argv);
+int cmd_get(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);

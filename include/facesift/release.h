@@ -142,8 +142,11 @@ typedef struct fsift_verify_opts {
     int threads;     /* <= 0: online CPUs */
     int dim;         /* required embedding dimension; 0 = whatever sample 0 has */
     int max_examples;/* problems printed per kind to `log` (default 5) */
+    int quick;       /* images: check headers only (fsift_image_probe), no pixel decode */
     FILE *log;       /* where examples go (NULL: none) */
 } fsift_verify_opts;
+
+void fsift_verify_opts_default(fsift_verify_opts *o);
 
 /* Checks `dir`: a release-layout folder (one top-level .jsonl) or a webdataset output folder
  * (*.tar shards with NNNNN_stats.json). Returns FSIFT_OK when the check could run — the
@@ -164,7 +167,7 @@ fsift_status fsift_subset(const char *dir, const char *const *labels, const uint
                           int nsizes, uint64_t seed, const char *out, int link);
 
 /* The release folder's .jsonl (the only top-level *.jsonl); malloc'd path (caller frees). */
-fsift_status fsift_release_jsonl(const char *dir, char **path);
+fsift_status fsift_release_find_jsonl(const char *dir, char **path);
 
 /* Sample n of a release-layout folder as one JSON object (malloc'd, caller frees): sample,
  * caption, bbox, landmarks, the paths of its image, embedding and face crop (and whether

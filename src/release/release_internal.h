@@ -109,6 +109,29 @@ int safepath_link_ok(const char *target);
 fsift_status safepath_open_parent(int root_fd, char *rel, int create, int *dir_fd,
                                   const char **leaf);
 
+/* ---- verify: problem counting and per-file checks (verify.c), webdataset (verify_wds.c) -- */
+
+typedef struct vstate {
+    const fsift_verify_opts *o;
+    fsift_verify_report *rep;
+    void *mu;                     /* pthread_mutex_t */
+    int shown[FSIFT_VK_COUNT];
+} vstate;
+
+/* Counts one problem of kind k and prints the example "kind: what" while under the limit. */
+void vproblem(vstate *v, fsift_verify_kind k, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+void vcount(vstate *v, uint64_t *field, uint64_t n);
+/* 0 ok, else the problem kind (CORRUPT_* / WRONG_DIM / NONFINITE); *is_jpeg set for images. */
+int vcheck_image(const void *data, size_t size, int quick, int *is_jpeg);
+int vcheck_npy(const void *data, size_t size, int dim, int *got_dim);
+/* A webdataset sample's json: an object with "bbox" [4 numbers] and "kps" [[x,y] × 5]. */
+int vcheck_sample_json(const void *data, size_t size);
+fsift_status verify_wds(const char *dir, vstate *v, int *found);
+
 /* ---- misc ------------------------------------------------------------------------------- */
 
 fsift_status release_write_all(int fd, const void *buf, size_t len, const char *what);
