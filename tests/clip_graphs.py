@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""Random-weight CLIP towers shaped like OpenAI's ViT-B/32 export, for `facesift eval` tests
+and the eval benchmark.
+
+    clip_graphs.py OUT_DIR [--layers N] [--vocab V] [--seed S]
+
+Writes (all seeded, batch 1):
+  OUT/image_op17.onnx  image tower: pixel_values [1,3,224,224] → image_embeds [1,512];
+                       patch-32 Conv, class token, 50 positions, width 768, 12 heads,
+                       LayerNormalization, QuickGELU/erf-GELU MLPs alternating, ln_post on the
+                       class token, projection.
+  OUT/image_op14.onnx  the same weights with LayerNorm written as ReduceMean/Sub/Pow/Sqrt/Div.
+  OUT/text_op17.onnx   text tower: input_ids int64 [1,77] → text_embeds [1,512]; width 512,
+                       8 heads, causal mask built with Range/Less/Where, pooled in the graph
+                       at the end token (ArgMax of the ids), projection.
+  OUT/text_op14.onnx   the same weights, constant causal mask, decomposed LayerNorm.
+  OUT/text_nopool.onnx the same weights, projection applied to every position and NO pooling:
+                       output [1,77,512] (facesift pools at argmax(ids) itself).
+  OUT/image.in0.npy, OUT/text.in0.npy   an input for each (random pixels in [-2, 2]; ids:
+                       start, random tokens, end, zeros).
+The layer builders come from tests/oracle/gen_graphs.py (the runtime's own CLIP-shaped test
+graphs); only the sizes differ: --layers (default 12) blocks in each tower, --vocab
+(default 49408) rows in the token table; the end token is vocab − 1.
+"""
+
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "oracle"))
+import gen_graphs as gg  # noqa: E402
+
+
+def image_weights(rng, layers):
+    W = gg.clip_image_weights(rng, width=768, patch=32, size=224, embed=512, blocks=layers)
+    W["heads"] = 12
+    return W
+
+
+def text_weights(rng, layers, vocab):
+    gg.VOCAB = vocab
+    W = gg.clip_text_weights(rng, width=512, ctx=77, embed=512, blocks=layers)
+    W["heads"] = 8
+    return W
+
+
+def build_text_nopool(W):
+    g = gg.Graph("clip_text_nopool")
+    width, ctx = W["width"], W["ctx"]
+    ids = g.input("input_ids", TensorProto.INT64, [1, ctx])
+    y = g.op("Gather", [g.const(W["tok"], "token_embedding"), ids], axis=0)
+    y = g.op("Add", [y, g.const(W["pos"], "positional_embedding")])
+    m = np.triu(np.full((ctx, ctx), -np.inf, dtype=np.float32), 1)
+    mask = g.const(m, "causal_mask")
+    for i, bw in enumerate(W["blocks"]):
+        y = gg.clip_block(g, y, bw, W["heads"], width, 14, mask, gg.quick_gelu if i % 2 == 0 else gg.gelu_erf)
+    y = gg.layer_norm(g, y, *W["ln_final"], 14)
+    out = g.op("MatMul", [y, g.const(W["proj"], "proj")])
+    g.output(out, "last_hidden_projected", TensorProto.FLOAT, [1, ctx, W["embed"]])
+    return g.model(14, ir_version=8)
+
+
+def main(argv):
+    if not argv or argv[0].startswith("-"):
+        print(__doc__)
+        return 2
+    out = argv[0]
+    opt = lambda name, d: int(argv[argv.index(name) + 1]) if name in argv else d  # noqa: E731
+    layers, vocab, seed = opt("--layers", 12), opt("--vocab", 49408), opt("--seed", 8)
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    Wi = image_weights(rng, layers)
+    Wt = text_weights(rng, layers, vocab)
+    models = {
+        "image_op17": gg.build_clip_image(Wi, 17),
+        "image_op14": gg.build_clip_image(Wi, 14),
+        "text_op17": gg.build_clip_text(Wt, 17, 1),
+        "text_op14": gg.build_clip_text(Wt, 14, 1),
+        "text_nopool": build_text_nopool(Wt),
+    }
+    for name, m in models.items():
+        tmp = os.path.join(out, name + ".onnx.tmp")
+        onnx.save(m, tmp)
+        os.replace(tmp, os.path.join(out, name + ".onnx"))
+    np.save(os.path.join(out, "image.in0.npy"), rng.uniform(-2, 2, (1, 3, 224, 224)).astype(np.float32))
+    ids = np.zeros((1, 77), dtype=np.int64)
+    n = 12
+    ids[0, 0] = vocab - 2
+    ids[0, 1:n + 1] = rng.integers(256, vocab - 2, n)
+    ids[0, n + 1] = vocab - 1
+    np.save(os.path.join(out, "text.in0.npy"), ids)
+    print("clip_graphs: %d layers, vocabulary %d -> %s" % (layers, vocab, out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

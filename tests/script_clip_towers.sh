@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# CLIP towers on facesift's runtime vs onnxruntime-node: tests/clip_graphs.py writes
+# random-weight image and text towers shaped like OpenAI's ViT-B/32 export (224x224, patch 32,
+# width 768 / 512, 12 / 8 heads, vocabulary 49,408; 2 blocks here for test time — the
+# benchmark runs all 12) in both LayerNorm spellings (LayerNormalization, opset 17;
+# ReduceMean/Sub/Pow/Sqrt/Div, opset 14), QuickGELU and erf GELU, a text tower pooled in the
+# graph at the end token, and one that is not pooled. Each runs through `facesift model run`
+# and tests/oracle/ort_run.js; outputs must agree within max|a-b| / max(max|b|, 1e-3) <= 1e-4
+# (tests/oracle/compare.py, the runtime's tolerance). Exit 77 (skip) when an oracle is missing.
+set -uo pipefail
+SRC=${FSIFT_SOURCE_DIR:?}
+BIN=${FSIFT_BIN:?}
+OUT=${FSIFT_BUILD_DIR:?}/clip_towers
+PY=/usr/bin/python3
+ORACLE=$SRC/tests/oracle
+
+if [ ! -d "$ORACLE/node_modules/onnxruntime-node" ]; then
+    echo "SKIP: onnxruntime-node is not installed (run scripts/setup-oracles.sh)"; exit 77
+fi
+if ! $PY -c 'import onnx, numpy' 2>/dev/null; then
+    echo "SKIP: python3-onnx / python3-numpy missing (run scripts/install-deps.sh)"; exit 77
+fi
+rm -rf "$OUT"
+$PY "$SRC/tests/clip_graphs.py" "$OUT" --layers 2 || { echo "FAIL: clip_graphs.py"; exit 1; }
+
+fail=0
+for m in image_op17 image_op14 text_op17 text_op14 text_nopool; do
+    in=$OUT/${m%%_*}.in0.npy
+    if ! node "$ORACLE/ort_run.js" "$OUT/$m.onnx" "$in" -o "$OUT/$m.ort" >"$OUT/$m.ort.log" 2>&1; then
+        echo "FAIL $m: onnxruntime: $(tail -1 "$OUT/$m.ort.log")"; fail=1; continue
+    fi
+    if ! "$BIN" model run "$OUT/$m.onnx" "$in" -o "$OUT/$m.fs" >"$OUT/$m.fs.log" 2>&1; then
+        echo "FAIL $m: facesift: $(tail -1 "$OUT/$m.fs.log")"; fail=1; continue
+    fi
+    if $PY "$ORACLE/compare.py" "$OUT/$m.fs" "$OUT/$m.ort" --tol 1e-4 >"$OUT/$m.cmp" 2>&1; then
+        echo "ok   $m: $(head -1 "$OUT/$m.cmp")"
+    else
+        echo "FAIL $m:"; cat "$OUT/$m.cmp"; fail=1
+    fi
+done
+rm -f "$OUT"/*.onnx
+exit $fail
