@@ -1,0 +1,493 @@
+/*
+ * test_pipeline.c — the build pipeline with a deterministic test detector (no models): rule
+ * order and reason codes, 1 vs N threads byte-identical, resume after a simulated crash,
+ * --shard + merge equal to one run, the release layout written directly equal to export,
+ * truncated tar members, duplicate keys, members without captions.
+ *
+ * Inputs are generated here: flat-colour PNG/JPEG images whose colour encodes what the test
+ * detector "sees" (red = 40 × number of faces, green = face side as a share of the shorter
+ * side × 255), packed into webdataset tars with the deterministic tar writer. The expected
+ * reason of every sample is the generator's own specification, never the pipeline's output.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "facesift/data.h"
+#include "facesift/pipeline.h"
+#include "harness.h"
+
+/* ---- test face step --------------------------------------------------------------------- */
+
+static void mean_rgb(const fsift_image *img, double m[3]) {
+    double s[3] = {0, 0, 0};
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++)
+            for (int c = 0; c < 3; c++) s[c] += img->data[(size_t)y * img->stride + (size_t)x * 3 + (size_t)c];
+    for (int c = 0; c < 3; c++) m[c] = s[c] / ((double)img->width * img->height);
+}
+
+static fsift_status t_detect(void *state, const fsift_image *img, fsift_face_list *out) {
+    (void)state;
+    double m[3];
+    mean_rgb(img, m);
+    int n = (int)lround(m[0] / 40.0);
+    double side = m[1] / 255.0 * (img->width < img->height ? img->width : img->height);
+    if (n > out->capacity) {
+        fsift_face *nf = realloc(out->faces, (size_t)n * sizeof *nf);
+        if (!nf) return fsift_error(FSIFT_E_NOMEM, "oom");
+        out->faces = nf;
+        out->capacity = n;
+    }
+    out->n = out->n_found = n;
+    for (int i = 0; i < n; i++) {
+        fsift_face *f = &out->faces[i];
+        memset(f, 0, sizeof *f);
+        double sd = side / (1 + i); /* largest first */
+        double x = i * side * 0.5, y = i * side * 0.25;
+        f->bbox[0] = (float)x, f->bbox[1] = (float)y, f->bbox[2] = (float)(x + sd), f->bbox[3] = (float)(y + sd);
+        static const float t[5][2] = {{.3f, .4f}, {.7f, .4f}, {.5f, .6f}, {.35f, .8f}, {.65f, .8f}};
+        for (int k = 0; k < 5; k++) f->kps[k][0] = (float)(x + t[k][0] * sd), f->kps[k][1] = (float)(y + t[k][1] * sd);
+        f->det_score = 0.9f - 0.1f * (float)i;
+        f->area_ratio = (float)(sd * sd / ((double)img->width * img->height));
+    }
+    return FSIFT_OK;
+}
+
+static fsift_status t_embed(void *state, const fsift_image *img, fsift_face *face, fsift_image *crop) {
+    (void)state;
+    fsift_status s = fsift_norm_crop(img, face->kps, 112, crop, NULL);
+    if (s) return s;
+    face->embedding_dim = 8;
+    double m[3];
+    mean_rgb(crop, m);
+    for (int i = 0; i < 8; i++) face->embedding[i] = (float)(m[i % 3] / 255.0 + face->kps[i % 5][i & 1] / 1000.0);
+    return FSIFT_OK;
+}
+
+static int t_match(void *ctx, const char *text, size_t len, fsift_text_match *m) {
+    (void)ctx;
+    (void)len;
+    const char *p = strstr(text, "person");
+    if (!p) return 0;
+    m->category = FSIFT_CAT_PEOPLE;
+    m->term = "person";
+    m->offset = (size_t)(p - text);
+    m->length = 6;
+    return 1;
+}
+
+static fsift_pipe_face_ops FACE = {NULL, "testdet", "testrec", 8, 256, NULL, NULL, t_detect, t_embed};
+static fsift_pipe_text_ops TEXT = {NULL, t_match};
+
+/* ---- input generation ------------------------------------------------------------------------ */
+
+typedef struct spec {
+    const char *key;
+    int w, h, faces, face_pct; /* face side as % of the shorter side */
+    int jpeg, corrupt, no_caption, bad_caption, no_image, dup, unused;
+    int expect;
+} spec;
+
+static char work[512];
+
+static void img_bytes(const spec *s, void **buf, size_t *n) {
+    fsift_image im;
+    CHECK_OK(fsift_image_new(s->w, s->h, 3, &im));
+    for (int y = 0; y < s->h; y++)
+        for (int x = 0; x < s->w; x++) {
+            uint8_t *p = im.data + (size_t)y * im.stride + (size_t)x * 3;
+            p[0] = (uint8_t)(40 * s->faces);
+            p[1] = (uint8_t)(s->face_pct * 255 / 100);
+            p[2] = 77;
+        }
+    if (s->jpeg) CHECK_OK(fsift_jpeg_encode(&im, 95, buf, n));
+    else CHECK_OK(fsift_png_encode(&im, 1, buf, n));
+    fsift_image_free(&im);
+    if (s->corrupt) memset((uint8_t *)*buf + *n / 3, 0xAB, *n - *n / 3); /* header kept, data garbage */
+}
+
+static void add(fsift_tar_writer *w, const char *key, const char *ext, const void *d, size_t n) {
+    char name[256];
+    snprintf(name, sizeof name, "%s.%s", key, ext);
+    CHECK_OK(fsift_tar_writer_add(w, name, d, n));
+}
+
+static void write_shard(const char *path, const spec *v, int n) {
+    fsift_tar_writer *w;
+    CHECK_OK(fsift_tar_writer_open(path, &w));
+    for (int i = 0; i < n; i++) {
+        const spec *s = &v[i];
+        if (!s->no_image) {
+            void *b;
+            size_t bn;
+            img_bytes(s, &b, &bn);
+            add(w, s->key, s->jpeg ? "jpg" : "png", b, bn);
+            free(b);
+        }
+        if (!s->no_caption) {
+            const char *cap = s->bad_caption ? "a red bicycle" : "a person standing outside";
+            add(w, s->key, "txt", cap, strlen(cap));
+        }
+        char js[128];
+        snprintf(js, sizeof js, "{\"url\":\"http://example.com/%s\",\"width\":%d}", s->key, s->w);
+        add(w, s->key, "json", js, strlen(js));
+        add(w, s->key, "cls", "7", 1);
+    }
+    CHECK_OK(fsift_tar_writer_commit(w));
+}
+
+/* shard 0 covers every rule; shard 1 and 2 are plain mixes. */
+static spec S0[] = {
+    {"a000", 600, 560, 1, 40, 0, 0, 0, 0, 0, 0, 0, FSIFT_R_KEPT},
+    {"a001", 600, 560, 1, 40, 0, 0, 1, 0, 0, 0, 0, FSIFT_R_NO_CAPTION},
+    {"a002", 600, 560, 1, 40, 0, 0, 0, 1, 0, 0, 0, FSIFT_R_CAPTION},
+    {"a003", 400, 700, 1, 40, 0, 0, 0, 0, 0, 0, 0, FSIFT_R_RESOLUTION},
+    {"a004", 600, 560, 0, 40, 0, 0, 0, 0, 0, 0, 0, FSIFT_R_TOO_FEW_FACES},
+    {"a005", 600, 560, 4, 40, 0, 0, 0, 0, 0, 0, 0, FSIFT_R_TOO_MANY_FACES},
+    {"a006", 600, 560, 1, 10, 0, 0, 0, 0, 0, 0, 0, FSIFT_R_FACE_TOO_SMALL},
+    {"a007", 600, 560, 1, 40, 0, 1, 0, 0, 0, 0, 0, FSIFT_R_DECODE_ERROR},
+    {"a008", 600, 560, 1, 40, 0, 0, 0, 0, 1, 0, 0, FSIFT_R_READ_ERROR},
+    {"a009", 2000, 1200, 2, 50, 1, 0, 0, 0, 0, 0, 0, FSIFT_R_KEPT},
+    {"a000", 600, 560, 1, 40, 0, 0, 0, 0, 0, 1, 0, FSIFT_R_DUPLICATE_KEY},
+    {"a010", 513, 513, 3, 30, 1, 0, 0, 0, 0, 0, 0, FSIFT_R_KEPT},
+    {"a011", 512, 900, 1, 40, 0, 0, 0, 0, 0, 0, 0, FSIFT_R_RESOLUTION},
+    {"a012", 1100, 700, 1, 21, 1, 0, 0, 0, 0, 0, 0, FSIFT_R_FACE_TOO_SMALL},
+};
+
+static spec S1[8], S2[9];
+
+static void gen_inputs(void) {
+    char p[600];
+    snprintf(p, sizeof p, "%s/in", work);
+    mkdir(p, 0755);
+    static char keys[32][16];
+    int k = 0;
+    for (int i = 0; i < 8; i++, k++) {
+        snprintf(keys[k], sizeof keys[k], "b%03d", i);
+        S1[i] = (spec){keys[k], 560 + 40 * i, 600, i % 4, 45, i & 1, 0, 0, 0, 0, 0, 0, 0};
+        S1[i].expect = S1[i].faces == 0 ? FSIFT_R_TOO_FEW_FACES : FSIFT_R_KEPT;
+    }
+    for (int i = 0; i < 9; i++, k++) {
+        snprintf(keys[k], sizeof keys[k], "c%03d", i);
+        S2[i] = (spec){keys[k], 900, 520 + i, 1 + i % 5, 35, !(i & 1), 0, 0, i == 4, 0, 0, 0, 0};
+        S2[i].expect = i == 4 ? FSIFT_R_CAPTION : S2[i].faces > 3 ? FSIFT_R_TOO_MANY_FACES : FSIFT_R_KEPT;
+    }
+    snprintf(p, sizeof p, "%s/in/s0.tar", work);
+    write_shard(p, S0, (int)(sizeof S0 / sizeof S0[0]));
+    snprintf(p, sizeof p, "%s/in/s1.tar", work);
+    write_shard(p, S1, 8);
+    snprintf(p, sizeof p, "%s/in/s2.tar", work);
+    write_shard(p, S2, 9);
+}
+
+/* ---- helpers --------------------------------------------------------------------------------- */
+
+static void opts(fsift_build_options *o, const char *out, int threads) {
+    fsift_build_options_default(o);
+    o->out_dir = out;
+    o->threads = threads;
+    o->queue = threads == 1 ? 2 : 5;
+    o->face = &FACE;
+    o->text = &TEXT;
+}
+
+static int run_build(const char *out, int threads, int si, int sn, int layout) {
+    fsift_build_options o;
+    opts(&o, out, threads);
+    o.shard_index = si;
+    o.shard_count = sn;
+    o.layout = layout;
+    char in[600];
+    snprintf(in, sizeof in, "%s/in", work);
+    const char *inputs[] = {in};
+    fsift_status s = fsift_build_run(&o, inputs, 1, NULL);
+    CHECK_MSG(s == 0, "build %s: %s", out, fsift_last_error());
+    return s;
+}
+
+static void rm_rf(const char *dir) {
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* Bytes of a file with a stats file's machine-dependent "run" member cut off. */
+static char *load_cmp(const char *path, size_t *n) {
+    void *d;
+    if (fsift_file_read(path, (size_t)1 << 28, &d, n)) return NULL;
+    char *s = d, *run = strstr(s, ",\"run\":{");
+    if (run && strstr(path, "_stats.json")) {
+        *run = 0;
+        *n = (size_t)(run - s);
+    }
+    return s;
+}
+
+/* Compares every file under a and b (recursively, names and bytes; stats without "run"). */
+static int same_tree(const char *a, const char *b, const char *rel) {
+    char pa[1024], pb[1024];
+    snprintf(pa, sizeof pa, "%s/%s", a, rel);
+    snprintf(pb, sizeof pb, "%s/%s", b, rel);
+    struct dirent **la, **lb;
+    int na = scandir(pa, &la, NULL, alphasort), nb = scandir(pb, &lb, NULL, alphasort);
+    int ok = na == nb && na >= 0;
+    if (!ok) fprintf(stderr, "same_tree: %s has %d entries, %s has %d\n", pa, na, pb, nb);
+    for (int i = 0; ok && i < na; i++) {
+        const char *nm = la[i]->d_name;
+        if (strcmp(nm, lb[i]->d_name)) {
+            fprintf(stderr, "same_tree: %s/%s vs %s/%s\n", pa, nm, pb, lb[i]->d_name);
+            ok = 0;
+            break;
+        }
+        if (!strcmp(nm, ".") || !strcmp(nm, "..")) continue;
+        char r2[1024], fa[1200], fb[1200];
+        snprintf(r2, sizeof r2, "%s%s%s", rel, rel[0] ? "/" : "", nm);
+        snprintf(fa, sizeof fa, "%s/%s", a, r2);
+        snprintf(fb, sizeof fb, "%s/%s", b, r2);
+        struct stat st;
+        stat(fa, &st);
+        if (S_ISDIR(st.st_mode)) {
+            ok = same_tree(a, b, r2);
+            continue;
+        }
+        size_t sa, sb;
+        char *da = load_cmp(fa, &sa), *db = load_cmp(fb, &sb);
+        if (!da || !db || sa != sb || memcmp(da, db, sa)) {
+            fprintf(stderr, "same_tree: %s differs\n", r2);
+            ok = 0;
+        }
+        free(da);
+        free(db);
+    }
+    for (int i = 0; i < na; i++) free(la[i]);
+    for (int i = 0; i < nb; i++) free(lb[i]);
+    if (na >= 0) free(la);
+    if (nb >= 0) free(lb);
+    return ok;
+}
+
+static void check_reasons(const char *out, int shard, const spec *v, int n) {
+    char p[700];
+    snprintf(p, sizeof p, "%s/%05d_reasons.jsonl", out, shard);
+    void *d;
+    size_t sz;
+    CHECK_OK(fsift_file_read(p, 1 << 20, &d, &sz));
+    if (!d) return;
+    char *line = d;
+    for (int i = 0; i < n; i++) {
+        char want[128];
+        snprintf(want, sizeof want, "{\"key\":\"%s\",\"reason\":\"%s\"", v[i].key, fsift_reason_name(v[i].expect));
+        CHECK_MSG(line && !strncmp(line, want, strlen(want)), "shard %d sample %d: want %s, got %.80s", shard, i, want,
+                  line ? line : "(end)");
+        line = line ? strchr(line, '\n') : NULL;
+        if (line) line++;
+    }
+    CHECK_MSG(line && !*line, "shard %d: more lines than samples", shard);
+    free(d);
+}
+
+/* ---- tests ------------------------------------------------------------------------------------ */
+
+static void test_tar_roundtrip(void) {
+    char p[600];
+    snprintf(p, sizeof p, "%s/rt.tar", work);
+    fsift_tar_writer *w;
+    CHECK_OK(fsift_tar_writer_open(p, &w));
+    char longname[200];
+    memset(longname, 'd', sizeof longname);
+    memcpy(longname + 120, "/x.txt", 7);
+    CHECK_OK(fsift_tar_writer_add(w, "k1.txt", "hello", 5));
+    CHECK_OK(fsift_tar_writer_add(w, "k1.bin", "", 0));
+    CHECK_OK(fsift_tar_writer_add(w, longname, "z", 1));
+    CHECK_OK(fsift_tar_writer_commit(w));
+    fsift_tar_reader *r;
+    CHECK_OK(fsift_tar_reader_open(p, 1 << 20, &r));
+    fsift_tar_member m;
+    CHECK(fsift_tar_reader_next(r, &m) == 1 && !strcmp(m.name, "k1.txt") && m.size == 5 && !memcmp(m.data, "hello", 5));
+    CHECK(fsift_tar_reader_next(r, &m) == 1 && !strcmp(m.name, "k1.bin") && m.size == 0);
+    CHECK(fsift_tar_reader_next(r, &m) == 1 && !strcmp(m.name, longname) && m.size == 1);
+    CHECK(fsift_tar_reader_next(r, &m) == 0);
+    fsift_tar_reader_close(r);
+    struct stat st;
+    CHECK(stat(p, &st) == 0 && st.st_size % 10240 == 0);
+}
+
+static void test_rules_and_threads(void) {
+    char o1[600], o3[600];
+    snprintf(o1, sizeof o1, "%s/out1", work);
+    snprintf(o3, sizeof o3, "%s/out3", work);
+    if (run_build(o1, 1, 0, 1, FSIFT_LAYOUT_WDS) || run_build(o3, 3, 0, 1, FSIFT_LAYOUT_WDS)) return;
+    check_reasons(o1, 0, S0, (int)(sizeof S0 / sizeof S0[0]));
+    check_reasons(o1, 1, S1, 8);
+    check_reasons(o1, 2, S2, 9);
+    CHECK_MSG(same_tree(o1, o3, ""), "1 and 3 threads differ");
+    /* the output tar: kept samples in input order, members in the documented order */
+    char p[700];
+    snprintf(p, sizeof p, "%s/00000.tar", o1);
+    fsift_tar_reader *r;
+    CHECK_OK(fsift_tar_reader_open(p, 1 << 26, &r));
+    static const char *want[] = {"a000.png", "a000.face.png", "a000.npy", "a000.json", "a000.txt", "a000.cls",
+                                 "a009.jpg", "a009.face.png", "a009.npy", "a009.json", "a009.txt", "a009.cls",
+                                 "a010.jpg"};
+    fsift_tar_member m;
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        CHECK_MSG(fsift_tar_reader_next(r, &m) == 1 && !strcmp(m.name, want[i]), "member %zu: want %s got %s", i,
+                  want[i], m.name ? m.name : "(none)");
+    fsift_tar_reader_close(r);
+    /* a009 (2000 px) is detected at 1/4 scale (the smallest DCT scale whose longer side is
+       still ≥ det_size 256): its box must come back in full-size pixels */
+    snprintf(p, sizeof p, "%s/00000.tar", o1);
+    CHECK_OK(fsift_tar_reader_open(p, 1 << 26, &r));
+    int found = 0;
+    while (fsift_tar_reader_next(r, &m) == 1)
+        if (!strcmp(m.name, "a009.json")) {
+            found = 1;
+            CHECK_MSG(strstr((char *)m.data, "\"width\":2000,\"height\":1200"), "%s", (char *)m.data);
+            /* 2 faces of side 0.5 × 1200 px: found at 1/4 scale, stored in full-size pixels */
+            const char *bb = strstr((char *)m.data, "\"bbox\":[");
+            float b[4] = {0};
+            CHECK(bb && sscanf(bb, "\"bbox\":[%f,%f,%f,%f]", &b[0], &b[1], &b[2], &b[3]) == 4);
+            CHECK_MSG(fabsf(b[2] - 600) < 8 && fabsf(b[3] - 600) < 8 && b[0] == 0, "bbox %g %g %g %g", b[0], b[1], b[2], b[3]);
+            CHECK_MSG(strstr((char *)m.data, "\"lexicon_match\":{\"category\":\"people\",\"term\":\"person\""), "%s",
+                      (char *)m.data);
+        }
+    CHECK(found);
+    fsift_tar_reader_close(r);
+}
+
+static void test_resume(void) {
+    char o1[600], o2[600], p[700];
+    snprintf(o1, sizeof o1, "%s/out1", work);
+    snprintf(o2, sizeof o2, "%s/resume", work);
+    if (run_build(o2, 2, 0, 1, FSIFT_LAYOUT_WDS)) return;
+    /* simulate a crash in shard 1: stats and reasons gone, a half-written tar left behind by
+       a dead process, and a stale temporary file */
+    snprintf(p, sizeof p, "%s/00001_stats.json", o2);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/00001_reasons.jsonl", o2);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/00001.tar", o2);
+    CHECK(truncate(p, 1024) == 0);
+    snprintf(p, sizeof p, "%s/00002.tar.tmp.999999999", o2);
+    FILE *f = fopen(p, "wb");
+    if (f) fclose(f);
+    fsift_build_options o;
+    opts(&o, o2, 1);
+    char in[600];
+    snprintf(in, sizeof in, "%s/in", work);
+    const char *inputs[] = {in};
+    fsift_build_totals t;
+    CHECK_OK(fsift_build_run(&o, inputs, 1, &t));
+    CHECK(t.shards_skipped == 2 && t.shards_done == 1);
+    CHECK(t.samples == 14 + 8 + 9);
+    CHECK_MSG(same_tree(o1, o2, ""), "resumed output differs");
+    /* other flags on the same output are refused */
+    o.min_side = 1024;
+    CHECK(fsift_build_run(&o, inputs, 1, NULL) == FSIFT_E_INVALID_ARG);
+}
+
+static void test_shard_merge(void) {
+    char o1[600], a[600], b[600], m[600];
+    snprintf(o1, sizeof o1, "%s/out1", work);
+    snprintf(a, sizeof a, "%s/sh0", work);
+    snprintf(b, sizeof b, "%s/sh1", work);
+    snprintf(m, sizeof m, "%s/merged", work);
+    if (run_build(a, 1, 0, 2, FSIFT_LAYOUT_WDS) || run_build(b, 2, 1, 2, FSIFT_LAYOUT_WDS)) return;
+    char p[700];
+    snprintf(p, sizeof p, "%s/00001_stats.json", a);
+    CHECK(access(p, F_OK) != 0); /* shard 1 belongs to run 1/2 */
+    const char *dirs[] = {b, a};
+    CHECK_OK(fsift_merge(dirs, 2, m));
+    CHECK_MSG(same_tree(o1, m, ""), "shard + merge differs from one run");
+    const char *twice[] = {a, a};
+    char m2[600];
+    snprintf(m2, sizeof m2, "%s/merged2", work);
+    CHECK(fsift_merge(twice, 2, m2) != 0);
+}
+
+static void test_release_layout(void) {
+    char o1[600], d[600], e[600];
+    snprintf(o1, sizeof o1, "%s/out1", work);
+    snprintf(d, sizeof d, "%s/rel", work);
+    snprintf(e, sizeof e, "%s/exp", work);
+    fsift_build_options o;
+    opts(&o, d, 2);
+    o.layout = FSIFT_LAYOUT_FACEID6M;
+    o.image_format = FSIFT_IMAGE_OUT_PNG;
+    o.instantid_jsonl = 1;
+    char in[600];
+    snprintf(in, sizeof in, "%s/in", work);
+    const char *inputs[] = {in};
+    CHECK_OK(fsift_build_run(&o, inputs, 1, NULL));
+    CHECK_OK(fsift_export(o1, FSIFT_LAYOUT_FACEID6M, FSIFT_IMAGE_OUT_PNG, e));
+    /* the same files, except the build's own bookkeeping */
+    char cmd[2000];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && rm -rf .parts 0000*_stats.json 0000*_reasons.jsonl && diff -r '%s' '%s' >/dev/null", d, d, e);
+    CHECK_MSG(system(cmd) == 0, "build --layout faceid6m and export differ");
+    /* 3 + 6 + 6 kept samples → N.png 0..14 */
+    char p[700];
+    snprintf(p, sizeof p, "%s/14.png", e);
+    CHECK(access(p, F_OK) == 0);
+    snprintf(p, sizeof p, "%s/15.png", e);
+    CHECK(access(p, F_OK) != 0);
+    snprintf(p, sizeof p, "%s/face/14.png", e);
+    CHECK(access(p, F_OK) == 0);
+}
+
+static void test_truncated(void) {
+    char p[800], out[600];
+    snprintf(p, sizeof p, "%s/trunc", work);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/trunc/t.tar", work);
+    write_shard(p, S1, 8);
+    struct stat st;
+    CHECK(stat(p, &st) == 0);
+    /* cut inside the image of the 5th sample: samples 0-3 whole, sample 4 truncated */
+    fsift_tar_reader *r;
+    CHECK_OK(fsift_tar_reader_open(p, 1 << 26, &r));
+    fsift_tar_member m;
+    long off = 0;
+    int members = 0;
+    while (fsift_tar_reader_next(r, &m) == 1) {
+        if (members == 16) break; /* 4 members per sample: this is sample 4's image */
+        off += 512 + (long)((m.size + 511) / 512 * 512);
+        members++;
+    }
+    fsift_tar_reader_close(r);
+    CHECK(truncate(p, off + 512 + 100) == 0);
+    snprintf(out, sizeof out, "%s/trunc_out", work);
+    fsift_build_options o;
+    opts(&o, out, 2);
+    snprintf(p, sizeof p, "%s/trunc/t.tar", work);
+    const char *inputs[] = {p};
+    fsift_build_totals t;
+    CHECK_OK(fsift_build_run(&o, inputs, 1, &t));
+    CHECK_MSG(t.samples == 5, "samples %lld", (long long)t.samples);
+    CHECK(t.reasons[FSIFT_R_READ_ERROR] == 1);
+    spec v[5];
+    memcpy(v, S1, sizeof v);
+    v[4].expect = FSIFT_R_READ_ERROR;
+    check_reasons(out, 0, v, 5);
+    snprintf(p, sizeof p, "%s/00000_stats.json", out);
+    size_t n;
+    char *d = load_cmp(p, &n);
+    CHECK(d && strstr(d, "\"input_error\":\"tar "));
+    free(d);
+}
+
+int main(void) {
+    snprintf(work, sizeof work, "%s/test_pipeline", getenv("FSIFT_BUILD_DIR") ? getenv("FSIFT_BUILD_DIR") : "/tmp");
+    rm_rf(work);
+    mkdir(work, 0755);
+    gen_inputs();
+    RUN(test_tar_roundtrip);
+    RUN(test_rules_and_threads);
+    RUN(test_resume);
+    RUN(test_shard_merge);
+    RUN(test_release_layout);
+    RUN(test_truncated);
+    return test_summary();
+}
