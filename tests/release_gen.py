@@ -85,6 +85,7 @@ def tar_gz(members):
     b = io.BytesIO()
     with tarfile.open(fileobj=b, mode="w:gz", format=tarfile.GNU_FORMAT) as t:
         for kw, data in members:
+            kw = dict(kw)
             ti = tarfile.TarInfo(kw.pop("name"))
             for k, v in kw.items():
                 setattr(ti, k, v)

@@ -391,7 +391,10 @@ static fsift_status extract(stream *st, int root, const fsift_unpack_opts *o, co
     tar_reader *r = NULL;
     fsift_status s = x.buf ? tar_reader_new(stream_read, st, &r) : fsift_error(FSIFT_E_NOMEM, "unpack: out of memory");
     double last_log = fsift_now_ms();
+    const char *delay = getenv("FSIFT_UNPACK_TEST_DELAY_US"); /* tests: widen the kill window */
+    long delay_us = delay ? atol(delay) : 0;
     while (!s) {
+        if (delay_us > 0) usleep((useconds_t)delay_us);
         tar_entry *e;
         int done;
         s = tar_reader_next(r, &e, &done);
