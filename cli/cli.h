@@ -15,6 +15,7 @@
 int cmd_model(int argc, char **argv);
 int cmd_kps(int argc, char **argv);
 int cmd_image(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

@@ -17,6 +17,7 @@ static const command commands[] = {
     {"kps", cmd_kps, "draw InstantID's landmark control image (kps IMAGE --kps 'x1,y1,...,x5,y5' -o OUT.png)"},
     {"model", cmd_model, "inspect or run an ONNX/TFLite model (model info FILE, model run FILE IN.npy... -o DIR)"},
     {"image", cmd_image, "decode an image as facesift sees it (image decode IN -o OUT.png [--scale N])"},
+    {"fetch", cmd_fetch, "download a URL list (parquet/csv/jsonl) into webdataset shards (fetch LIST... -o SHARDS)"},
     {"build", cmd_build, "the FaceID-6M pipeline: shards in, filtered dataset out (build INPUT... -o OUT)"},
     {"merge", cmd_merge, "combine build --shard outputs in input order (merge SHARD_OUT... -o OUT)"},
     {"export", cmd_export, "webdataset output to FaceID-6M / InstantID layout (export OUT --layout L -o DIR)"},

@@ -16,6 +16,7 @@
 #include "facesift/face.h"
 #include "facesift/text.h"
 #include "facesift/data.h"
+#include "facesift/fetch.h"
 #include "facesift/pipeline.h"
 #include "facesift/release.h"
 

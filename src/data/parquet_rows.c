@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "data/parquet_internal.h"
+#include "data/rows_internal.h"
 
 int fsift_parquet_cell_text(const fsift_parquet_column_data *d, int64_t row, char *buf, size_t cap,
                             const char **s, size_t *len) {
@@ -144,4 +145,20 @@ void fsift_parquet_rows_free(fsift_parquet_rows *r) {
     free(r->bufs);
     fsift_parquet_free(r->pq);
     free(r);
+}
+
+/* ---- the fsift_rows adapter (FSIFT_ROWS_PARQUET in rows.c) ------------------------------------ */
+
+fsift_status fsift_rows_parquet_open(fsift_rows *r, const char *path) {
+    if (r->ncols == 0) return fsift_error(FSIFT_E_INVALID_ARG, "%s: name the parquet columns to read", path);
+    return fsift_parquet_rows_open(path, (const char *const *)r->colname, r->ncols, &r->pq);
+}
+
+int fsift_rows_parquet_next(fsift_rows *r, fsift_row *row) {
+    int rc = fsift_parquet_rows_next(r->pq, row->value, row->value_len);
+    if (rc != 1) return rc;
+    row->raw = NULL;
+    row->raw_len = 0;
+    row->line = ++r->st.records; /* parquet has no lines: the 1-based row number */
+    return 1;
 }

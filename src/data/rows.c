@@ -224,11 +224,7 @@ static fsift_status open_common(fsift_rows *r, fsift_rows_format format, const f
         r->colname_len[i] = strlen(r->colname[i]);
         r->colindex[i] = -1;
     }
-    if (format == FSIFT_ROWS_PARQUET)
-        return fsift_error(FSIFT_E_UNSUPPORTED,
-                           "%s: the parquet row reader is not part of this build yet; convert the file to "
-                           "JSONL or CSV, or use a build with the parquet reader (issue 9)",
-                           r->name);
+    if (format == FSIFT_ROWS_PARQUET) return FSIFT_OK; /* read by parquet_rows.c (fsift_rows_open) */
     r->cap = WINDOW0;
     r->buf = malloc(r->cap);
     if (!r->buf) return fsift_error(FSIFT_E_NOMEM, "rows: out of memory");
@@ -273,7 +269,9 @@ fsift_status fsift_rows_open(const char *path, fsift_rows_format format, const f
         fsift_status st = fsift_instream_open(path, &r->in);
         if (st) return finish(r, st, out);
     }
-    return finish(r, open_common(r, format, opts), out);
+    fsift_status st = open_common(r, format, opts);
+    if (!st && format == FSIFT_ROWS_PARQUET) st = fsift_rows_parquet_open(r, path);
+    return finish(r, st, out);
 }
 
 fsift_status fsift_rows_open_mem(const void *data, size_t size, fsift_rows_format format,
@@ -284,6 +282,8 @@ fsift_status fsift_rows_open_mem(const void *data, size_t size, fsift_rows_forma
     if (!r) return fsift_error(FSIFT_E_NOMEM, "rows: out of memory");
     snprintf(r->name, sizeof r->name, "<memory>");
     if (format == FSIFT_ROWS_AUTO) format = FSIFT_ROWS_JSONL;
+    if (format == FSIFT_ROWS_PARQUET)
+        return finish(r, fsift_error(FSIFT_E_UNSUPPORTED, "rows: parquet is read from a file, not a buffer"), out);
     if (format != FSIFT_ROWS_PARQUET) {
         fsift_status st = fsift_instream_open_mem(data, size, &r->in);
         if (st) return finish(r, st, out);
@@ -293,6 +293,7 @@ fsift_status fsift_rows_open_mem(const void *data, size_t size, fsift_rows_forma
 
 int fsift_rows_next(fsift_rows *r, fsift_row *row) {
     if (!r || !row) return fsift_error(FSIFT_E_INVALID_ARG, "rows: NULL argument");
+    if (r->pq) return fsift_rows_parquet_next(r, row);
     for (;;) {
         const char *rec;
         size_t n;
@@ -348,6 +349,7 @@ const char *fsift_rows_last_reject(const fsift_rows *r) { return r ? r->reject :
 void fsift_rows_free(fsift_rows *r) {
     if (!r) return;
     fsift_instream_close(r->in);
+    fsift_parquet_rows_free(r->pq);
     for (int i = 0; i < r->ncols; i++) free(r->colname[i]);
     free(r->buf);
     free(r->dec);

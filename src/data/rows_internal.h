@@ -10,6 +10,7 @@
 
 struct fsift_rows {
     fsift_instream *in;
+    fsift_parquet_rows *pq;            /* FSIFT_ROWS_PARQUET: the cursor (parquet_rows.c) */
     fsift_rows_format format;
     int ncols;
     char *colname[FSIFT_ROWS_MAX_COLS];
@@ -40,6 +41,9 @@ int fsift_rows_json_extract(fsift_rows *r, const char *rec, size_t n, fsift_row 
 int fsift_rows_dsv_extract(fsift_rows *r, const char *rec, size_t n, fsift_row *row);
 /* Parses the CSV/TSV header record and resolves the wanted columns. */
 fsift_status fsift_rows_dsv_header(fsift_rows *r, const char *rec, size_t n);
+/* Parquet (parquet_rows.c): opens r->pq over r's wanted columns, and reads one row. */
+fsift_status fsift_rows_parquet_open(fsift_rows *r, const char *path);
+int fsift_rows_parquet_next(fsift_rows *r, fsift_row *row);
 /* Reserves n bytes of r->dec and returns them (NULL when the record budget is exceeded). */
 char *fsift_rows_dec_alloc(fsift_rows *r, size_t n);
 
