@@ -107,7 +107,7 @@ static fsift_status walk(tar_plan *p, char *name, size_t name_len, char *src, si
         n++;
     }
     closedir(d);
-    if (!s) qsort(ents, n, sizeof *ents, cmp_str);
+    if (!s && n) qsort(ents, n, sizeof *ents, cmp_str);
     for (size_t i = 0; i < n && !s; i++) {
         size_t l = strlen(ents[i]);
         if (name_len + l + 2 > TAR_MAX_PATH || src_len + l + 2 > 8190) {

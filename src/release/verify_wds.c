@@ -174,7 +174,7 @@ static void check_shard(wds_job *j, int idx) {
     }
     if (!s) finish_sample(v, path, &cur);
     else vproblem(v, FSIFT_VK_BAD_SHARD, "%s: %s", path, fsift_last_error());
-    qsort(keys, nkeys, sizeof *keys, cmp_str);
+    if (nkeys) qsort(keys, nkeys, sizeof *keys, cmp_str);
     for (size_t i = 1; i < nkeys; i++)
         if (!strcmp(keys[i], keys[i - 1])) vproblem(v, FSIFT_VK_DUPLICATE_KEY, "%s: key '%s' appears in two places", path, keys[i]);
     for (size_t i = 0; i < nkeys; i++) free(keys[i]);
