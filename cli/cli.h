@@ -25,6 +25,8 @@ int cmd_get(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_eval_compare(int argc, char **argv);
 
 /* Prints "facesift: <context>: <fsift_last_error()>" to stderr and returns CLI_FAIL. */
 int cli_fail(const char *context);

@@ -27,6 +27,8 @@ static const command commands[] = {
     {"pack", cmd_pack, "split gzip tar of a dataset folder (pack DIR -o PREFIX [--part-size 4G])"},
     {"unpack", cmd_unpack, "check and extract split archives (unpack PREFIX -o DIR)"},
     {"analyze", cmd_analyze, "detect, align and embed faces; one JSON line per image (analyze IMAGE... [--models SET])"},
+    {"eval", cmd_eval, "Face Sim, CLIP-T, CLIP-I of generated images (eval MANIFEST.jsonl -o DIR)"},
+    {"eval-compare", cmd_eval_compare, "scaling study over eval runs: table + SVG (eval-compare RUN_DIR... -o DIR)"},
 };
 
 static void usage(FILE *f) {

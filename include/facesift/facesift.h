@@ -19,5 +19,6 @@
 #include "facesift/fetch.h"
 #include "facesift/pipeline.h"
 #include "facesift/release.h"
+#include "facesift/eval.h"
 
 #endif
