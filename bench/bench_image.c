@@ -148,6 +148,7 @@ static const struct {
 };
 
 int main(int argc, char **argv) {
+    if (!getenv("FSIFT_NO_MALLOC_TUNE")) fsift_malloc_tune(); /* as the facesift command does */
     bench_ctx c = {0, NULL, NULL, 30, 3};
     const char *want = "jpeg_decode_1,jpeg_decode_4";
     c.data = calloc((size_t)argc, sizeof *c.data);

@@ -45,6 +45,7 @@ int cli_fail(const char *context) {
 }
 
 int main(int argc, char **argv) {
+    fsift_malloc_tune(); /* before any thread: see src/core/mem.c */
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

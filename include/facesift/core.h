@@ -135,6 +135,13 @@ double fsift_now_ms(void);
 /* Sorts n doubles ascending (timing samples: median = v[n/2]). */
 void fsift_sort_doubles(double *v, size_t n);
 
+/* ---- process set-up -------------------------------------------------------------------- */
+
+/* Keeps large blocks (decoded images, libjpeg's coefficient buffers) in the heap for reuse
+ * instead of a fresh mmap + page faults per image (src/core/mem.c). For executables: call
+ * once at start-up, before any thread; the library itself never calls it. */
+void fsift_malloc_tune(void);
+
 /* ---- files ----------------------------------------------------------------------------- */
 
 /* Reads a whole file into a new malloc'd buffer (caller frees). Fails with FSIFT_E_LIMIT if
