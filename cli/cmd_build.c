@@ -18,7 +18,7 @@ static void build_usage(FILE *f) {
             "usage: facesift build INPUT... -o OUT [--threads N] [--shard I/N] [--layout wds|faceid6m]\n"
             "                      [--instantid-jsonl] [--models SET] [--min-side 513] [--min-faces 1]\n"
             "                      [--max-faces 3] [--min-face-ratio 0.04] [--det-thresh 0.5]\n"
-            "                      [--det-size 640] [--no-text-filter] [--lexicon DIR]\n"
+            "                      [--det-size 640] [--no-full-redetect] [--no-text-filter] [--lexicon DIR]\n"
             "                      [--image-format source|png|jpg] [--jpeg-quality 95]\n"
             "                      [--input-shard-size 10000] [--max-pixels N] [--max-file-bytes N]\n"
             "                      [--queue N] [--quiet]\n\n"
@@ -31,8 +31,8 @@ static void build_usage(FILE *f) {
             "  --threads N          worker threads (default 1); output is identical for any N\n"
             "  --shard I/N          only input shards with index %% N == I (merge the outputs\n"
             "                       with 'facesift merge')\n"
-            "  --layout L           wds (webdataset shards, default) or faceid6m (N.png, N.npy,\n"
-            "                       face/N.png, faceid6m.jsonl)\n"
+            "  --layout L           wds (webdataset shards, default) or faceid6m (OUT/release/:\n"
+            "                       N.png, N.npy, face/N.png, faceid6m.jsonl)\n"
             "  --instantid-jsonl    also write an InstantID training JSONL (faceid6m: OUT/\n"
             "                       instantid.jsonl; wds: OUT/instantid/ with images and .npy)\n"
             "  --models SET         default | mtcnn | blazeface | antelopev2:DIR (see analyze)\n"
@@ -42,7 +42,11 @@ static void build_usage(FILE *f) {
             "  --min-face-ratio R   largest face's box area / image area >= R (default 0.04)\n"
             "  --det-thresh T       detector score threshold (default 0.5)\n"
             "  --det-size N         detector canvas (default 640); JPEGs are decoded at the\n"
-            "                       smallest DCT scale whose longer side is still >= N\n"
+            "                       smallest DCT scale whose longer side is still >= N; samples\n"
+            "                       that pass are detected again at full size (that result\n"
+            "                       decides and is stored)\n"
+            "  --no-full-redetect   map the scaled detection onto the full image instead\n"
+            "                       (faster; landmarks a few px coarser)\n"
             "  --no-text-filter     keep samples whatever their caption\n"
             "  --lexicon DIR        caption lexicons (default: the built-in ones)\n"
             "  --image-format F     source (default for wds: the source bytes unless EXIF\n"
@@ -101,6 +105,8 @@ int cmd_build(int argc, char **argv) {
             return CLI_OK;
         } else if (!strcmp(a, "--no-text-filter")) {
             o.text_filter = 0;
+        } else if (!strcmp(a, "--no-full-redetect")) {
+            o.full_redetect = 0;
         } else if (!strcmp(a, "--instantid-jsonl")) {
             o.instantid_jsonl = 1;
         } else if (!strcmp(a, "--quiet")) {

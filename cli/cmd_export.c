@@ -1,7 +1,7 @@
 /*
  * cmd_export.c — `facesift export OUT --layout faceid6m|instantid -o DIR [--image-format
  * png|source]`: converts a finished webdataset output of `facesift build` into the FaceID-6M
- * release layout (N.png, N.npy, face/N.png, faceid6m.jsonl + instantid.jsonl) or an InstantID
+ * release layout (N.png, N.npy, face/N.png, faceid6m.jsonl) or an InstantID
  * training folder (images/N.EXT, embeds/N.npy, instantid.jsonl). See docs/build.md.
  */
 #include <stdio.h>
@@ -13,8 +13,8 @@
 static void export_usage(FILE *f) {
     fprintf(f, "usage: facesift export OUT --layout faceid6m|instantid -o DIR [--image-format png|source]\n\n"
                "Converts a finished webdataset output (NNNNN.tar + NNNNN_stats.json) into:\n"
-               "  faceid6m   N.png, N.npy, face/N.png, faceid6m.jsonl (line N = sample N) and\n"
-               "             instantid.jsonl; N.png is a real PNG unless --image-format source\n"
+               "  faceid6m   N.png, N.npy, face/N.png, faceid6m.jsonl (line N = sample N);\n"
+               "             N.png is a real PNG unless --image-format source\n"
                "             (the stored bytes under the .png name, as the published release)\n"
                "  instantid  images/N.EXT (stored bytes), embeds/N.npy and instantid.jsonl with\n"
                "             image_file, file_name, additional_feature, bbox, landmarks,\n"

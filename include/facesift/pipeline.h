@@ -76,7 +76,7 @@ void fsift_pipe_text_ops_matcher(const fsift_matcher *m, fsift_pipe_text_ops *op
 
 typedef enum fsift_layout {
     FSIFT_LAYOUT_WDS = 0,       /* NNNNN.tar webdataset shards (default) */
-    FSIFT_LAYOUT_FACEID6M = 1,  /* N.png, N.npy, face/N.png, faceid6m.jsonl */
+    FSIFT_LAYOUT_FACEID6M = 1,  /* OUT/release/: N.png, N.npy, face/N.png, faceid6m.jsonl */
     FSIFT_LAYOUT_INSTANTID = 2  /* export only: images/, embeds/, instantid.jsonl */
 } fsift_layout;
 
@@ -92,13 +92,17 @@ typedef struct fsift_build_options {
     int queue;                  /* samples in flight (0: 4 × threads + 4) */
     int shard_index, shard_count; /* --shard I/N: input shards with index % N == I (0/1) */
     int layout;                 /* fsift_layout: WDS or FACEID6M */
-    int instantid_jsonl;        /* also write OUT/instantid.jsonl (+ files it points to) */
+    int instantid_jsonl;        /* also write OUT/instantid.jsonl (faceid6m: paths release/N.*;
+                                   wds: OUT/instantid/ with the files it points to) */
     int image_format;           /* fsift_image_out; FACEID6M defaults to PNG (see docs) */
     int jpeg_quality;           /* re-encoded JPEGs (default 95) */
     int min_side;               /* keep when the shorter side ≥ min_side (default 513) */
     int min_faces, max_faces;   /* default 1, 3 */
     float min_face_ratio;       /* default 0.04 */
     int text_filter;            /* 1 (default): apply the caption rule */
+    int full_redetect;          /* 1 (default): samples that pass at a DCT scale are detected
+                                   again at full size, and that result decides and is stored;
+                                   0: the scaled result is rescaled (faster, landmarks coarser) */
     int64_t input_shard_size;   /* folders/lists: samples per input shard (default 10,000) */
     uint64_t max_pixels;        /* default FSIFT_DEFAULT_MAX_PIXELS */
     size_t max_file_bytes;      /* default 64 MiB */

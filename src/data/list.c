@@ -261,7 +261,7 @@ int fsift_list_sample_next(fsift_sample_reader *r, fsift_sample *s) {
     char **fields = NULL;
     int nf;
     for (;;) {
-        if (r->index >= sh->count) return 0;
+        if (r->index >= sh->count) return 0; /* r->index is advanced by fsift_sample_reader_next */
         nf = fsift_read_record(r->f, r->csv_sep, &fields);
         if (nf < 0) return nf;
         if (nf == 0) return fsift_error(FSIFT_E_FORMAT, "'%s' ended early (was it changed since the run started?)", sh->path);
@@ -315,7 +315,6 @@ int fsift_list_sample_next(fsift_sample_reader *r, fsift_sample *s) {
         json_decref(o);
     }
     fsift_free_fields(fields, nf);
-    r->index++;
     if (!s->key) {
         free(path);
         return fsift_error(FSIFT_E_NOMEM, "out of memory");

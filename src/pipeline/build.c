@@ -2,8 +2,9 @@
  * build.c — fsift_build_run: input shards in, output shards + stats out, resumable.
  *
  * Input shard i (in the order the inputs expand, data.h) gives output shard i: NNNNN.tar
- * (webdataset layout) or files N.* (release layout, N counting kept samples over all shards
- * in order), then NNNNN_reasons.jsonl (one line per input sample: key, reason, detail — every
+ * (webdataset layout) or files OUT/release/N.* (release layout, N counting kept samples over
+ * all shards in order; OUT/release holds nothing else, so it can be verified and packed as
+ * it is), then NNNNN_reasons.jsonl (one line per input sample: key, reason, detail — every
  * sample is accounted for), then NNNNN_stats.json, always last. Each file is written to a
  * temporary name and renamed, so a shard is either done (its stats file exists) or redone
  * from scratch; a run killed at any moment and restarted with the same command skips the
@@ -46,6 +47,7 @@ void fsift_build_options_default(fsift_build_options *o) {
     o->max_faces = 3;
     o->min_face_ratio = 0.04f;
     o->text_filter = 1;
+    o->full_redetect = 1;
     o->input_shard_size = 10000;
     o->max_pixels = FSIFT_DEFAULT_MAX_PIXELS;
     o->max_file_bytes = FSIFT_DEFAULT_MAX_FILE_BYTES;
@@ -176,11 +178,11 @@ static char *flags_json(const fsift_build_options *o) {
     static const char *fmt_names[] = {"source", "png", "jpg"};
     jbuf b = {0};
     jb_printf(&b, "{\"layout\":\"%s\",\"image_format\":\"%s\",\"jpeg_quality\":%d,\"min_side\":%d,"
-                  "\"min_faces\":%d,\"max_faces\":%d,\"min_face_ratio\":%.6g,\"text_filter\":%s,"
+                  "\"min_faces\":%d,\"max_faces\":%d,\"min_face_ratio\":%.6g,\"text_filter\":%s,\"full_redetect\":%s,"
                   "\"input_shard_size\":%lld,\"max_pixels\":%llu,\"max_file_bytes\":%zu,\"instantid_jsonl\":%s",
               o->layout == FSIFT_LAYOUT_FACEID6M ? "faceid6m" : "wds", fmt_names[o->image_format], o->jpeg_quality,
               o->min_side, o->min_faces, o->max_faces, (double)o->min_face_ratio, o->text_filter ? "true" : "false",
-              (long long)o->input_shard_size, (unsigned long long)o->max_pixels, o->max_file_bytes,
+              o->full_redetect ? "true" : "false", (long long)o->input_shard_size, (unsigned long long)o->max_pixels, o->max_file_bytes,
               o->instantid_jsonl ? "true" : "false");
     if (o->flags_json && o->flags_json[0]) {
         jb_puts(&b, ",");
@@ -348,13 +350,16 @@ fsift_status fsift_build_run(const fsift_build_options *o, const char *const *in
     char path[4096];
     pipe_release rl;
     memset(&rl, 0, sizeof rl);
+    char reldir[3900];
+    snprintf(reldir, sizeof reldir, "%s/release", o->out_dir);
     if (o->layout == FSIFT_LAYOUT_FACEID6M) {
-        rl.dir = o->out_dir;
+        rl.dir = reldir;
         rl.layout = FSIFT_LAYOUT_FACEID6M;
         rl.image_format = o->image_format;
         rl.instantid = o->instantid_jsonl;
+        rl.iid_prefix = "release/";
         snprintf(path, sizeof path, "%s/.parts", o->out_dir);
-        if ((s = pipe_release_prepare(o->out_dir, FSIFT_LAYOUT_FACEID6M)) || (s = pipe_mkdir(path))) return s;
+        if ((s = pipe_release_prepare(reldir, FSIFT_LAYOUT_FACEID6M)) || (s = pipe_mkdir(path))) return s;
     }
     pipe_clean_tmp(o->out_dir);
     fsift_input_set in;
@@ -415,7 +420,8 @@ fsift_status fsift_build_run(const fsift_build_options *o, const char *const *in
                 parts[i] = malloc(strlen(o->out_dir) + 64);
                 if (parts[i]) sprintf(parts[i], "%s/.parts/%05d%s.jsonl", o->out_dir, i, pass ? ".instantid" : "");
             }
-            snprintf(path, sizeof path, "%s/%s", o->out_dir, pass ? "instantid.jsonl" : "faceid6m.jsonl");
+            if (pass) snprintf(path, sizeof path, "%s/instantid.jsonl", o->out_dir);
+            else snprintf(path, sizeof path, "%s/faceid6m.jsonl", reldir);
             s = pipe_concat((const char *const *)parts, in.n, path);
             for (int i = 0; i < in.n; i++) free(parts[i]);
         }

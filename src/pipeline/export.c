@@ -120,7 +120,8 @@ fsift_status fsift_export(const char *wds_dir, int layout, int image_format, con
     rl.dir = out_dir;
     rl.layout = layout;
     rl.image_format = image_format;
-    rl.instantid = layout == FSIFT_LAYOUT_FACEID6M;
+    rl.instantid = 0; /* a release folder holds exactly one .jsonl (export --layout instantid
+                         writes the training JSONL) */
     int64_t next = 0;
     for (int i = 0; !s && i < n; i++) {
         char p[4096];
@@ -171,10 +172,6 @@ fsift_status fsift_export(const char *wds_dir, int layout, int image_format, con
         char p[4096];
         snprintf(p, sizeof p, "%s/%s", out_dir, layout == FSIFT_LAYOUT_FACEID6M ? "faceid6m.jsonl" : "instantid.jsonl");
         s = fsift_file_write_atomic(p, rl.lines.p ? rl.lines.p : "", rl.lines.n);
-        if (!s && rl.instantid) {
-            snprintf(p, sizeof p, "%s/instantid.jsonl", out_dir);
-            s = fsift_file_write_atomic(p, rl.instantid_lines.p ? rl.instantid_lines.p : "", rl.instantid_lines.n);
-        }
     }
     jb_free(&rl.lines);
     jb_free(&rl.instantid_lines);

@@ -113,6 +113,8 @@ typedef struct pipe_release {
     int layout;               /* FSIFT_LAYOUT_FACEID6M or FSIFT_LAYOUT_INSTANTID */
     int image_format;         /* fsift_image_out */
     int instantid;            /* FACEID6M: also collect InstantID lines */
+    const char *iid_prefix;   /* prefix of their paths (the release folder as seen from the
+                                 InstantID JSONL's folder: "release/"), or NULL */
     jbuf lines, instantid_lines;
 } pipe_release;
 

@@ -3,7 +3,7 @@
  *
  * Webdataset (pipe_wds_put): per kept sample, in this order, KEY.EXT (the stored image),
  * KEY.face.png (112×112 aligned crop), KEY.npy (float32 embedding, shape (D,)), KEY.json,
- * KEY.txt (the caption, when the sample had one), then the input's other members in input
+ * KEY.txt (the caption; empty when the sample had none), then the input's other members in input
  * order (those whose extension would collide with ours are dropped).
  *
  * Release layout (pipe_release_put): FaceID-6M: N.png (a real PNG by default: the stored
@@ -45,7 +45,7 @@ fsift_status pipe_wds_put(fsift_tar_writer *w, const pipe_kept *k) {
     if (!s) s = add_member(w, k->key, "face.png", k->face_png, k->face_png_size);
     if (!s) s = add_member(w, k->key, "npy", k->npy, k->npy_size);
     if (!s) s = add_member(w, k->key, "json", k->json, k->json_len);
-    if (!s && k->caption) s = add_member(w, k->key, "txt", k->caption, k->caption_len);
+    if (!s) s = add_member(w, k->key, "txt", k->caption ? k->caption : "", k->caption ? k->caption_len : 0);
     for (int i = 0; !s && i < k->n_extra; i++)
         if (!ours(k->extra[i].ext)) s = add_member(w, k->key, k->extra[i].ext, k->extra[i].data, k->extra[i].size);
     return s;
@@ -73,7 +73,11 @@ fsift_status pipe_release_prepare(const char *dir, int layout) {
     return pipe_mkdir(p);
 }
 
-static void instantid_line(jbuf *b, const char *img, const char *npy, const pipe_kept *k) {
+static void instantid_line(jbuf *b, const char *prefix, const char *img_name, const char *npy_name,
+                           const pipe_kept *k) {
+    char img[256], npy[256];
+    snprintf(img, sizeof img, "%s%s", prefix ? prefix : "", img_name);
+    snprintf(npy, sizeof npy, "%s%s", prefix ? prefix : "", npy_name);
     jb_puts(b, "{\"image_file\":");
     jb_str(b, img, strlen(img));
     jb_puts(b, ",\"file_name\":");
@@ -148,9 +152,9 @@ fsift_status pipe_release_put(pipe_release *rl, int64_t n, const pipe_kept *k) {
                   (long long)n, img, face, npy);
         /* the rest of KEY.json (it starts with '{' and ends with "}\n") */
         if (k->json_len > 1) jb_raw(&rl->lines, k->json + 1, k->json_len - 1);
-        if (rl->instantid) instantid_line(&rl->instantid_lines, img, npy, k);
+        if (rl->instantid) instantid_line(&rl->instantid_lines, rl->iid_prefix, img, npy, k);
     } else {
-        instantid_line(&rl->lines, img, npy, k);
+        instantid_line(&rl->lines, NULL, img, npy, k);
     }
     if (rl->lines.oom || rl->instantid_lines.oom) return fsift_error(FSIFT_E_NOMEM, "out of memory");
     return FSIFT_OK;

@@ -6,8 +6,10 @@
  * decode_limit / decode_error, no pixels decoded), the resolution (shorter side of the
  * oriented image < min_side), the decode itself (JPEG at the smallest DCT scale whose longer
  * side still covers the detector's det_size), the face count, the largest face's true box
- * area share. Only kept samples are decoded at full size: the face list is mapped onto the
- * full-size frame (fsift_face_list_rescale), the largest face is aligned and embedded there,
+ * area share. Only samples that pass are decoded at full size; there the faces are detected
+ * again (the full-size result decides and gives the stored boxes and landmarks, so they match
+ * a detection on the saved image) or, with full_redetect off, the scaled result is mapped
+ * onto the full-size frame (fsift_face_list_rescale); the largest face is aligned and embedded,
  * and the outputs are produced: the stored image (the source bytes when no orientation change
  * is needed and the format allows it, re-encoded otherwise), the 112×112 crop as PNG, the
  * embedding as .npy (float32, shape (D,)), and KEY.json.
@@ -190,6 +192,37 @@ static float box_ratio(const fsift_face *f, int w, int h) {
     return (float)(a / ((double)w * (double)h));
 }
 
+/* The face rules on a detection result (count, then the largest true box's share of the
+ * image); moves the largest box first. Returns the reason (0 = pass) and records it in r. */
+static int face_rules(const fsift_build_options *o, fsift_face_list *fl, int w, int h, pipe_result *r) {
+    int n = fl->n_found > fl->n ? fl->n_found : fl->n;
+    char d[96];
+    if (n < o->min_faces || fl->n == 0) {
+        snprintf(d, sizeof d, "%d faces", n);
+        reject(r, FSIFT_R_TOO_FEW_FACES, d);
+    } else if (n > o->max_faces) {
+        snprintf(d, sizeof d, "%d faces", n);
+        reject(r, FSIFT_R_TOO_MANY_FACES, d);
+    } else {
+        int best = 0;
+        float ratio = 0;
+        for (int i = 0; i < fl->n; i++) {
+            float q = box_ratio(&fl->faces[i], w, h);
+            if (q > ratio) ratio = q, best = i;
+        }
+        if (best != 0) { /* the largest true box first, whatever the detector's order */
+            fsift_face tmp = fl->faces[0];
+            fl->faces[0] = fl->faces[best];
+            fl->faces[best] = tmp;
+        }
+        if (!(ratio >= o->min_face_ratio)) {
+            snprintf(d, sizeof d, "largest face %.4f of the image", ratio);
+            reject(r, FSIFT_R_FACE_TOO_SMALL, d);
+        }
+    }
+    return r->reason;
+}
+
 void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sample *s, pipe_result *r) {
     const fsift_build_options *o = cfg->o;
     memset(r, 0, sizeof *r);
@@ -246,33 +279,8 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
     t = fsift_now_ms();
     st = o->face->detect(face_state, &small, &fl);
     r->ms[ST_DETECT] = fsift_now_ms() - t;
-    int n = fl.n_found > fl.n ? fl.n_found : fl.n;
-    char d[96];
-    if (st) {
-        reject(r, FSIFT_R_FACE_ERROR, fsift_last_error());
-    } else if (n < o->min_faces || fl.n == 0) {
-        snprintf(d, sizeof d, "%d faces", n);
-        reject(r, FSIFT_R_TOO_FEW_FACES, d);
-    } else if (n > o->max_faces) {
-        snprintf(d, sizeof d, "%d faces", n);
-        reject(r, FSIFT_R_TOO_MANY_FACES, d);
-    } else {
-        int best = 0;
-        float ratio = 0;
-        for (int i = 0; i < fl.n; i++) {
-            float q = box_ratio(&fl.faces[i], small.width, small.height);
-            if (q > ratio) ratio = q, best = i;
-        }
-        if (best != 0) { /* keep the largest true box first whatever the detector's order */
-            fsift_face tmp = fl.faces[0];
-            fl.faces[0] = fl.faces[best];
-            fl.faces[best] = tmp;
-        }
-        if (!(ratio >= o->min_face_ratio)) {
-            snprintf(d, sizeof d, "largest face %.4f of the image", ratio);
-            reject(r, FSIFT_R_FACE_TOO_SMALL, d);
-        }
-    }
+    if (st) reject(r, FSIFT_R_FACE_ERROR, fsift_last_error());
+    else face_rules(o, &fl, small.width, small.height, r);
     if (r->reason || st) goto done;
     /* kept: full resolution from here on */
     t = fsift_now_ms();
@@ -284,8 +292,21 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
             reject(r, decode_reason(st), fsift_last_error());
             goto done;
         }
-        fsift_face_list_rescale(&fl, (double)full.width / small.width, (double)full.height / small.height, full.width,
-                                full.height);
+        r->ms[ST_DECODE] += fsift_now_ms() - t;
+        if (o->full_redetect) {
+            /* the stored landmarks come from the full-size pixels; the rules are checked
+               again on that result, which is the one that counts */
+            t = fsift_now_ms();
+            st = o->face->detect(face_state, &full, &fl);
+            r->ms[ST_DETECT] += fsift_now_ms() - t;
+            if (st) reject(r, FSIFT_R_FACE_ERROR, fsift_last_error());
+            else face_rules(o, &fl, full.width, full.height, r);
+            if (r->reason) goto done;
+        } else {
+            fsift_face_list_rescale(&fl, (double)full.width / small.width, (double)full.height / small.height,
+                                    full.width, full.height);
+        }
+        t = fsift_now_ms();
     } else {
         full = small;
         memset(&small, 0, sizeof small);
@@ -320,6 +341,7 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
         if (!st) r->release_png = buf;
     }
     if (!st) {
+        int n = fl.n_found > fl.n ? fl.n_found : fl.n;
         r->json = sample_json(cfg, s, &info, &fl, n, &m, matched, r, &r->json_len);
         if (!r->json) st = fsift_error(FSIFT_E_NOMEM, "out of memory");
     }
