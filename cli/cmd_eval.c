@@ -32,6 +32,7 @@ static void eval_usage(FILE *f) {
             "  --seed S            bootstrap seed (default 0); --bootstrap N resamples (default 1000)\n"
             "  --train-size N      training-set size of the evaluated model (for eval-compare; 1K, 2M ok)\n"
             "  --label NAME        name of this run in eval-compare's table\n"
+            "  --no-face           skip Face Sim (CLIP metrics only; no face models loaded)\n"
             "  -q, --quiet         no per-line messages\n");
 }
 
@@ -58,6 +59,8 @@ int cmd_eval(int argc, char **argv) {
             return CLI_OK;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o.quiet = 1;
+        } else if (!strcmp(a, "--no-face")) {
+            o.no_face = 1;
         } else if (a[0] == '-' && a[1] && !v) {
             fprintf(stderr, "facesift eval: option '%s' needs a value\n", a);
             return CLI_USAGE;

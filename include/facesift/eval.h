@@ -90,6 +90,7 @@ typedef struct fsift_eval_opts {
     double train_size;         /* training-set size of the evaluated model, < 0 unknown */
     const char *label;         /* a name for the run (eval-compare's rows), may be NULL */
     int quiet;                 /* 1: no per-line messages on stderr */
+    int no_face;               /* 1: skip Face Sim (no face models loaded; CLIP metrics only) */
 } fsift_eval_opts;
 
 void fsift_eval_opts_default(fsift_eval_opts *o);
@@ -98,7 +99,8 @@ typedef struct fsift_eval_result {
     int n_items, n_scored, n_errors; /* manifest items; items with a generated image read; errors */
     int n_no_face, n_ref_no_face, n_truncated;
     fsift_eval_stat face_sim, clip_t, clip_i; /* n = 0 when the metric was not computed */
-    double seconds;
+    double seconds;          /* wall time of the whole run */
+    double seconds_scoring;  /* of the scoring loop only (models already loaded) */
 } fsift_eval_result;
 
 /* Runs the whole evaluation and writes out_dir/per_image.csv and out_dir/summary.json

@@ -43,7 +43,8 @@ typedef struct ref_entry {
 
 typedef struct row {
     char status[320];
-    int face_found, ref_face_found; /* -1 unknown */
+    int read;                       /* the generated image was read (the item is scored) */
+    int face_found, ref_face_found; /* -1 unknown / not computed */
     double face_sim, clip_t, clip_i; /* NAN when not computed */
     int n_tokens;
 } row;
@@ -72,6 +73,7 @@ static fsift_status load_image(const char *path, fsift_image *img) {
 /* Largest face's normalised embedding; returns 1 when a face was found. */
 static fsift_status largest_face(ctx *c, const fsift_image *img, float *emb, int *dim, int *found) {
     *found = 0;
+    if (!c->fa) return FSIFT_OK; /* --no-face */
     fsift_status st = fsift_face_analyze(c->fa, img, 0, &c->faces);
     if (st) return st;
     if (c->faces.n < 1 || c->faces.faces[0].embedding_dim < 1) return FSIFT_OK;
@@ -135,7 +137,8 @@ static void score_item(ctx *c, const eval_item *e, row *w, float *gclip, float *
         snprintf(w->status, sizeof w->status, "generated %s: %s", e->generated, fsift_last_error());
         return;
     }
-    w->face_found = found;
+    w->read = 1;
+    w->face_found = c->fa ? found : -1;
     if (e->prompt && have_gclip && fsift_clip_has_text(c->clip)) {
         st = fsift_clip_embed_text(c->cr, e->prompt, temb, FSIFT_CLIP_MAX_EMBED, &tdim, &w->n_tokens);
         if (st) snprintf(w->status, sizeof w->status, "prompt: %s", fsift_last_error());
@@ -151,9 +154,12 @@ static void score_item(ctx *c, const eval_item *e, row *w, float *gclip, float *
         snprintf(w->status, sizeof w->status, "%s", r ? r->error : "out of memory");
         return;
     }
-    w->ref_face_found = r->face_found;
-    if (!found || !r->face_found) w->face_sim = 0.0;
-    else {
+    w->ref_face_found = c->fa ? r->face_found : -1;
+    if (!c->fa) {
+        /* Face Sim not computed */
+    } else if (!found || !r->face_found) {
+        w->face_sim = 0.0;
+    } else {
         double cs = r->face_dim == gdim ? fsift_eval_cosine(gface, r->face, gdim) : 0.0;
         w->face_sim = cs > 0 ? cs : 0.0;
     }
@@ -213,7 +219,7 @@ static fsift_status write_outputs(const fsift_eval_opts *o, ctx *c, const eval_i
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return fsift_error(FSIFT_E_NOMEM, "eval: out of memory");
-    const char *rec = fsift_face_models_recognizer_id(c->fm), *det = fsift_face_models_detector_id(c->fm);
+    const char *rec = c->fm ? fsift_face_models_recognizer_id(c->fm) : "", *det = c->fm ? fsift_face_models_detector_id(c->fm) : "";
     const char *ci = c->clip ? fsift_clip_image_id(c->clip) : "", *ct = c->clip ? fsift_clip_text_id(c->clip) : "";
     fprintf(f, "line,generated,reference,prompt,status,face_found,ref_face_found,face_sim,clip_t,clip_i,n_tokens,"
                "truncated,recognizer,clip_image,clip_text\n");
@@ -293,8 +299,8 @@ fsift_status fsift_eval_run(const fsift_eval_opts *o, fsift_eval_result *res, FI
     fsift_face_options fo;
     fsift_face_options_default(&fo);
     fo.threads = o->threads > 0 ? o->threads : 1;
-    if (!st) st = fsift_face_models_load(o->face_models ? o->face_models : "default", &fo, &c.fm);
-    if (!st) st = fsift_face_analyzer_new(c.fm, &c.fa);
+    if (!st && !o->no_face) st = fsift_face_models_load(o->face_models ? o->face_models : "default", &fo, &c.fm);
+    if (!st && !o->no_face) st = fsift_face_analyzer_new(c.fm, &c.fa);
     if (!st && (o->clip_image || o->clip_text)) {
         st = fsift_clip_load(o->clip_image, o->clip_text, o->clip_vocab, &c.clip);
         if (!st && o->clip_text && !o->clip_image)
@@ -310,15 +316,16 @@ fsift_status fsift_eval_run(const fsift_eval_opts *o, fsift_eval_result *res, FI
         gface = malloc(sizeof(float) * FSIFT_FACE_MAX_EMBED);
         if (!rows || !gclip || !temb || !gface) st = fsift_error(FSIFT_E_NOMEM, "eval: out of memory");
     }
+    double t_score = fsift_now_ms();
     for (int i = 0; !st && i < it.n; i++) {
         row *w = &rows[i];
         score_item(&c, &it.v[i], w, gclip, temb, gface);
         res->n_items++;
-        if (w->face_found < 0) {
+        if (!w->read) {
             res->n_errors++;
         } else {
             res->n_scored++;
-            res->n_no_face += !w->face_found;
+            res->n_no_face += w->face_found == 0;
             res->n_ref_no_face += w->ref_face_found == 0;
             res->n_truncated += w->n_tokens > FSIFT_CLIP_CONTEXT;
             if (strcmp(w->status, "ok") && strcmp(w->status, "no reference")) res->n_errors++;
@@ -332,6 +339,7 @@ fsift_status fsift_eval_run(const fsift_eval_opts *o, fsift_eval_result *res, FI
     if (!st) st = collect(rows, it.n, 0, o->seed, o->n_boot, &res->face_sim);
     if (!st) st = collect(rows, it.n, 1, o->seed, o->n_boot, &res->clip_t);
     if (!st) st = collect(rows, it.n, 2, o->seed, o->n_boot, &res->clip_i);
+    res->seconds_scoring = (fsift_now_ms() - t_score) / 1000.0;
     res->seconds = (fsift_now_ms() - t0) / 1000.0;
     if (!st) st = write_outputs(o, &c, &it, rows, res);
     if (!st && table) {
@@ -341,13 +349,15 @@ fsift_status fsift_eval_run(const fsift_eval_opts *o, fsift_eval_result *res, FI
         print_row(table, "Face Sim", &res->face_sim);
         print_row(table, "CLIP-T", &res->clip_t);
         print_row(table, "CLIP-I", &res->clip_i);
-        fprintf(table, "  no face in %d of %d generated images (%.1f%%); reference without a face: %d; truncated prompts: %d\n",
+        if (c.fm) fprintf(table, "  no face in %d of %d generated images (%.1f%%); reference without a face: %d; truncated prompts: %d\n",
                 res->n_no_face, res->n_scored, res->n_scored ? 100.0 * res->n_no_face / res->n_scored : 0.0,
                 res->n_ref_no_face, res->n_truncated);
-        fprintf(table, "  recognizer %s, detector %s\n", fsift_face_models_recognizer_id(c.fm), fsift_face_models_detector_id(c.fm));
+        if (c.fm) fprintf(table, "  recognizer %s, detector %s\n", fsift_face_models_recognizer_id(c.fm), fsift_face_models_detector_id(c.fm));
         if (c.clip) fprintf(table, "  CLIP image %s, text %s, vocabulary %s\n", fsift_clip_image_id(c.clip),
                             fsift_clip_text_id(c.clip), fsift_clip_vocab_id(c.clip));
-        fprintf(table, "  %.1f s (%.2f images/s)\n", res->seconds, res->seconds > 0 ? res->n_items / res->seconds : 0.0);
+        fprintf(table, "  %.1f s (models %.1f s, scoring %.2f s: %.2f images/s)\n", res->seconds,
+                res->seconds - res->seconds_scoring, res->seconds_scoring,
+                res->seconds_scoring > 0 ? res->n_items / res->seconds_scoring : 0.0);
     }
     for (int i = 0; i < c.n_refs; i++) {
         free(c.refs[i].path);
