@@ -11,8 +11,12 @@
  */
 #include <dirent.h>
 #include <math.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "facesift/data.h"
 #include "facesift/pipeline.h"
@@ -506,6 +510,123 @@ static void test_truncated(void) {
     free(d);
 }
 
+/* A zstd-compressed shard reads like the plain one (libarchive's filter). */
+static void test_zstd(void) {
+    char p[800], z[800], a[800], b[800];
+    snprintf(p, sizeof p, "%s/in/s1.tar", work);
+    snprintf(z, sizeof z, "%s/zst", work);
+    mkdir(z, 0755);
+    snprintf(z, sizeof z, "%s/zst/s1.tar.zst", work);
+    void *d;
+    size_t n;
+    CHECK_OK(fsift_file_read(p, 1 << 26, &d, &n));
+    size_t cap = ZSTD_compressBound(n);
+    void *c = malloc(cap);
+    size_t cn = ZSTD_compress(c, cap, d, n, 3);
+    CHECK(!ZSTD_isError(cn));
+    CHECK_OK(fsift_file_write_atomic(z, c, cn));
+    free(c);
+    free(d);
+    snprintf(a, sizeof a, "%s/zst_out", work);
+    snprintf(b, sizeof b, "%s/plain_out", work);
+    fsift_build_options o;
+    opts(&o, a, 2);
+    const char *in1[] = {z};
+    CHECK_OK(fsift_build_run(&o, in1, 1, NULL));
+    o.out_dir = b;
+    const char *in2[] = {p};
+    CHECK_OK(fsift_build_run(&o, in2, 1, NULL));
+    check_reasons(a, 0, S1, 8);
+    /* the same output but for the recorded input name */
+    char cmd[2000];
+    snprintf(cmd, sizeof cmd, "cmp -s '%s/00000_reasons.jsonl' '%s/00000_reasons.jsonl'", a, b);
+    CHECK(system(cmd) == 0);
+}
+
+/* ---- crash safety: SIGKILL at 20 random moments on a 240-sample input --------------------- */
+
+static void gen_big(const char *dir, spec *v, int per_shard, int shards) {
+    static char keys[400][16];
+    char p[800];
+    mkdir(dir, 0755);
+    for (int s = 0; s < shards; s++) {
+        for (int i = 0; i < per_shard; i++) {
+            int k = s * per_shard + i;
+            snprintf(keys[k], sizeof keys[k], "%04d", k);
+            /* 1 in 4 with a kept face, the rest spread over the cheap rejects */
+            int kind = (k * 7) % 8;
+            v[k] = (spec){keys[k], 520 + (k % 5) * 8, 530, kind < 2 ? 1 : kind == 2 ? 5 : 0, 40, k & 1, 0, 0, kind == 3, 0, 0, 0, 0};
+            if (kind == 4) v[k].w = 500;
+        }
+        snprintf(p, sizeof p, "%s/big%02d.tar", dir, s);
+        write_shard(p, v + s * per_shard, per_shard);
+    }
+}
+
+static fsift_status build_dir(const char *in, const char *out, int threads) {
+    fsift_build_options o;
+    opts(&o, out, threads);
+    const char *inputs[] = {in};
+    return fsift_build_run(&o, inputs, 1, NULL);
+}
+
+static void test_crash_resume(void) {
+    enum { PER = 40, SHARDS = 6, KILLS = 20 };
+    static spec v[PER * SHARDS];
+    char in[600], ref[600], out[600];
+    snprintf(in, sizeof in, "%s/big", work);
+    snprintf(ref, sizeof ref, "%s/big_ref", work);
+    snprintf(out, sizeof out, "%s/big_killed", work);
+    gen_big(in, v, PER, SHARDS);
+    double t0 = fsift_now_ms();
+    CHECK_OK(build_dir(in, ref, 2));
+    double full = fsift_now_ms() - t0;
+    unsigned seed = (unsigned)time(NULL);
+    fprintf(stderr, "[test_crash_resume] full run %.0f ms; kill moments drawn with seed %u\n", full, seed);
+    srand(seed);
+    int done_before_end = 0;
+    for (int k = 0; k < KILLS; k++) {
+        /* a restarted run skips the done shards, so the moments are drawn from the first 30%
+           of a full run: most kills land inside a shard, some between or while committing */
+        double at = 0.3 * full * (double)rand() / RAND_MAX;
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            fsift_log_set_level(FSIFT_LOG_ERROR);
+            _exit(build_dir(in, out, 2) ? 1 : 0);
+        }
+        CHECK(pid > 0);
+        if (pid <= 0) return;
+        struct timespec ts = {(time_t)(at / 1000), (long)(fmod(at, 1000.0) * 1e6)};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        if (WIFEXITED(status)) done_before_end++;
+    }
+    int done = 0;
+    for (int sh = 0; sh < SHARDS; sh++) {
+        char sp[800];
+        snprintf(sp, sizeof sp, "%s/%05d_stats.json", out, sh);
+        done += access(sp, F_OK) == 0;
+    }
+    fprintf(stderr, "[test_crash_resume] %d kills (%d runs had finished before theirs), %d of %d shards done before the final run\n",
+            KILLS, done_before_end, done, SHARDS);
+    CHECK_OK(build_dir(in, out, 1));
+    CHECK_MSG(same_tree(ref, out, ""), "killed + resumed output differs from the uninterrupted run");
+    /* every sample accounted for once */
+    char p[800];
+    int lines = 0;
+    for (int s = 0; s < SHARDS; s++) {
+        snprintf(p, sizeof p, "%s/%05d_reasons.jsonl", out, s);
+        FILE *f = fopen(p, "r");
+        int c;
+        while (f && (c = getc(f)) != EOF) lines += c == '\n';
+        if (f) fclose(f);
+    }
+    CHECK(lines == PER * SHARDS);
+}
+
 int main(void) {
     snprintf(work, sizeof work, "%s/test_pipeline", getenv("FSIFT_BUILD_DIR") ? getenv("FSIFT_BUILD_DIR") : "/tmp");
     rm_rf(work);
@@ -518,5 +639,7 @@ int main(void) {
     RUN(test_shard_merge);
     RUN(test_release_layout);
     RUN(test_truncated);
+    RUN(test_zstd);
+    RUN(test_crash_resume);
     return test_summary();
 }
