@@ -16,17 +16,18 @@ int cmd_model(int argc, char **argv);
 int cmd_kps(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
-int cmd_verify(int argc, char **argv);
-int cmd_build(int argc, char **argv);
-int cmd_merge(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_subset(int argc, char **argv);
-int cmd_get(int argc, char **argv);
-int cmd_pack(int argc, char **argv);
-int cmd_unpack(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_eval_compare(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
+int cmd_unpack(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_subset(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_slurm(int argc, char **argv);
 
 /* Prints "facesift: <context>: <fsift_last_error()>" to stderr and returns CLI_FAIL. */
 int cli_fail(const char *context);
