@@ -43,6 +43,8 @@ PACKAGES=(
     python3-opencv      # image oracle: warpAffine, ellipse2Poly/fillConvexPoly/circle (draw_kps)
     python3-skimage     # image oracle: SimilarityTransform.estimate; sample photos
     python3-regex       # CLIP tokenizer oracle: the \p{L}/\p{N} pre-split pattern (tests/clip_tok_ref.py)
+    slurm-wlm           # Slurm (slurmctld, slurmd, slurm-client): tests/slurm_ci.sh runs `facesift slurm` on a single-node cluster
+    munge               # Slurm's authentication daemon (munged), started by scripts/slurm/start.sh
 )
 
 if [ "$(id -u)" -eq 0 ]; then
