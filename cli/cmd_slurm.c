@@ -81,13 +81,16 @@ static int submit_lock(const char *out) {
         fprintf(stderr, "facesift slurm: cannot open '%s': %s\n", p, strerror(errno));
         return -1;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB)) {
-        fprintf(stderr, "facesift slurm: another 'slurm build' or 'slurm resume' is submitting for '%s' (%s is locked)\n",
-                out, p);
-        close(fd);
-        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
+    if (errno != EWOULDBLOCK) { /* no flock on this file system (Lustre without -o flock): go on */
+        fprintf(stderr, "facesift slurm: warning: cannot lock '%s' (%s); do not run two submissions at once\n", p,
+                strerror(errno));
+        return fd;
     }
-    return fd;
+    fprintf(stderr, "facesift slurm: another 'slurm build' or 'slurm resume' is submitting for '%s' (%s is locked)\n",
+            out, p);
+    close(fd);
+    return -1;
 }
 
 typedef struct build_args {
@@ -306,7 +309,7 @@ done:
 }
 
 /* Loads jobs.json and the task states; prints the table unless quiet. */
-static int load_status(const char *out, fsift_slurm_jobs *j, fsift_slurm_task **tasks, int print) {
+static int load_status(const char *out, fsift_slurm_jobs *j, fsift_slurm_task **tasks, int print, int *queue_ok) {
     if (fsift_slurm_jobs_load(out, j)) return cli_fail("slurm");
     *tasks = calloc((size_t)j->tasks, sizeof **tasks);
     char qerr[1024];
@@ -317,6 +320,7 @@ static int load_status(const char *out, fsift_slurm_jobs *j, fsift_slurm_task **
         return cli_fail("slurm status");
     }
     if (qerr[0]) fprintf(stderr, "facesift slurm: warning: the queue could not be asked (%s)\n", qerr);
+    if (queue_ok) *queue_ok = !qerr[0];
     if (!print) return CLI_OK;
     int count[FSIFT_TASK_STATE_COUNT] = {0};
     printf("%s: %d tasks over %d input shards, %d submission%s (max %d attempts per task)\n", out, j->tasks,
@@ -343,7 +347,7 @@ static int load_status(const char *out, fsift_slurm_jobs *j, fsift_slurm_task **
 static int slurm_status(const char *out) {
     fsift_slurm_jobs j;
     fsift_slurm_task *tasks = NULL;
-    int rc = load_status(out, &j, &tasks, 1);
+    int rc = load_status(out, &j, &tasks, 1, NULL);
     if (rc == CLI_OK) fsift_slurm_jobs_free(&j);
     free(tasks);
     return rc;
@@ -354,15 +358,21 @@ static int slurm_resume(const char *out, long max_attempts) {
     if (lock < 0) return CLI_FAIL;
     fsift_slurm_jobs j;
     fsift_slurm_task *tasks = NULL;
-    int rc = load_status(out, &j, &tasks, 0);
+    int queue_ok = 0;
+    int rc = load_status(out, &j, &tasks, 0, &queue_ok);
     if (rc) {
         close(lock);
         return rc;
     }
+    if (!queue_ok) { /* a task that runs but looks missing would run twice into the same folder */
+        fprintf(stderr, "facesift slurm resume: not resubmitting anything while the queue cannot be asked\n");
+        free(tasks);
+        fsift_slurm_jobs_free(&j);
+        close(lock);
+        return CLI_FAIL;
+    }
     if (max_attempts > 0) j.max_attempts = (int)max_attempts;
     int *redo = malloc((size_t)j.tasks * sizeof *redo), n_redo = 0, n_gave_up = 0, n_busy = 0;
-    char qerr[8] = "";
-    (void)qerr;
     for (int t = 0; redo && t < j.tasks; t++) {
         fsift_slurm_task *k = &tasks[t];
         if (k->state == FSIFT_TASK_RUNNING || k->state == FSIFT_TASK_PENDING) n_busy++;
@@ -407,7 +417,7 @@ static int slurm_resume(const char *out, long max_attempts) {
 static int slurm_merge(const char *out, const char *dest) {
     fsift_slurm_jobs j;
     fsift_slurm_task *tasks = NULL;
-    int rc = load_status(out, &j, &tasks, 0);
+    int rc = load_status(out, &j, &tasks, 0, NULL);
     if (rc) return rc;
     int not_done = 0;
     for (int t = 0; t < j.tasks; t++)
