@@ -141,8 +141,10 @@ typedef struct face_mtcnn_params {
 void face_mtcnn_default_params(face_mtcnn_params *p);
 fsift_status face_mtcnn_detect(fsift_face_analyzer *a, const fsift_image *img, const face_mtcnn_params *p,
                                face_cands *out);
-/* O-Net on the given boxes (squared first); keeps the boxes, fills kps and writes O-Net's
- * probability into reg[0]. net = index of O-Net in the model set. */
+/* O-Net refinement of the given boxes, FACE_ONET_PASSES times: each pass squares the box,
+ * crops it for O-Net, and takes O-Net's landmarks and regressed box; reg[0] receives the best
+ * face probability of the passes. net = index of O-Net in the model set. */
+#define FACE_ONET_PASSES 2
 fsift_status face_onet_landmarks(fsift_face_analyzer *a, int net, const fsift_image *img, face_cand *c, int n);
 
 fsift_status face_blazeface_detect(fsift_face_analyzer *a, const fsift_image *img, face_cands *out);

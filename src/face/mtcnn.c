@@ -192,26 +192,39 @@ done:
     return st;
 }
 
+/* One O-Net pass on the squared boxes of c: landmarks, regressed box, probability kept at
+ * the best of the passes so far (in reg[0]). */
+static fsift_status onet_pass(fsift_face_analyzer *a, int net, const fsift_image *img, face_cand *c, int n, int first,
+                              face_cand *sq, float *prob, float (*reg)[4], float (*lm)[10]) {
+    for (int i = 0; i < n; i++) {
+        sq[i] = c[i];
+        rerec(&sq[i]);
+    }
+    fsift_status st = crop_stage(a, net, img, sq, n, prob, reg, lm);
+    if (st) return st;
+    for (int i = 0; i < n; i++) {
+        face_cand b = sq[i];
+        float w = b.x2 - b.x1, h = b.y2 - b.y1;
+        for (int j = 0; j < 5; j++) c[i].kps[j][0] = b.x1 + w * lm[i][j], c[i].kps[j][1] = b.y1 + h * lm[i][5 + j];
+        c[i].has_kps = 1;
+        memcpy(b.reg, reg[i], sizeof b.reg);
+        bbreg(&b);
+        c[i].x1 = b.x1, c[i].y1 = b.y1, c[i].x2 = b.x2, c[i].y2 = b.y2;
+        if (first || prob[i] > c[i].reg[0]) c[i].reg[0] = prob[i];
+    }
+    return FSIFT_OK;
+}
+
 fsift_status face_onet_landmarks(fsift_face_analyzer *a, int net, const fsift_image *img, face_cand *c, int n) {
     if (n <= 0) return FSIFT_OK;
-    face_cand *sq = malloc((size_t)n * sizeof *sq);
+    face_cand *sq = calloc((size_t)n, sizeof *sq);
     float *prob = malloc((size_t)n * sizeof *prob);
     float(*reg)[4] = malloc((size_t)n * sizeof *reg);
     float(*lm)[10] = malloc((size_t)n * sizeof *lm);
     fsift_status st = FSIFT_OK;
-    if (!sq || !prob || !reg || !lm) {
+    if (!sq || !prob || !reg || !lm)
         st = fsift_error(FSIFT_E_NOMEM, "face: out of memory for %d crops", n);
-        goto done;
-    }
-    for (int i = 0; i < n; i++) sq[i] = c[i], rerec(&sq[i]);
-    if ((st = crop_stage(a, net, img, sq, n, prob, reg, lm))) goto done;
-    for (int i = 0; i < n; i++) {
-        float w = sq[i].x2 - sq[i].x1, h = sq[i].y2 - sq[i].y1;
-        for (int j = 0; j < 5; j++) c[i].kps[j][0] = sq[i].x1 + w * lm[i][j], c[i].kps[j][1] = sq[i].y1 + h * lm[i][5 + j];
-        c[i].has_kps = 1;
-        c[i].reg[0] = prob[i];
-    }
-done:
+    for (int pass = 0; pass < FACE_ONET_PASSES && !st; pass++) st = onet_pass(a, net, img, c, n, pass == 0, sq, prob, reg, lm);
     free(sq);
     free(prob);
     free(reg);
