@@ -1,28 +1,34 @@
 /*
- * matcher.c — the caption rule's whole-word multi-pattern matcher: an Aho–Corasick automaton
- * compiled to a full DFA over a small alphabet, scanned one byte per step.
+ * matcher.c — the caption rule's whole-word multi-pattern matcher: an Aho–Corasick
+ * automaton over WORDS.
  *
- * Alphabet: symbol 0 is the word boundary (every character that folds to FOLD_SEP), 1 is
- * "a word byte no pattern contains", and each other byte that occurs in a folded pattern has
- * its own symbol. Captions are folded on the fly: an ASCII byte goes through one 128-entry
- * table (fold + symbol); a non-ASCII character is decoded, folded (fold.c) and its folded
- * UTF-8 bytes are fed one by one, so "ÉLÈVE" walks the same states as "élève". A virtual
- * boundary is fed before the first and after the last byte.
+ * Every lexicon pattern is a sequence of folded words (lexicon.c: " african american ").
+ * The automaton's alphabet is the set of distinct words of all patterns (the vocabulary,
+ * ids 1..V); id 0 stands for every other word. The trie, failure links and dictionary-suffix
+ * links are the classic Aho–Corasick ones, built once at load, with edges in a hash table
+ * keyed by (state, word id) and the root's edges in a direct array.
  *
- * Patterns are " w1 w2 … " (lexicon.c), so a match is a whole-word match. Runs of
- * boundaries ("man , woman", "African - American") act as one: every state entered on a
- * boundary loops on further boundaries. Transitions are stored premultiplied by the alphabet
- * size with bit 31 set when the target state ends a pattern, so the hot loop is
- * `t = delta[s + sym]; if (t & FLAG) …; s = t`. Match ends are the offset of the boundary
- * character that completed the pattern; starts are found by walking back over the pattern's
- * number of words in the original text. Outputs of a state: its own pattern (the longest)
- * then the shorter ones along dictionary-suffix links ("african american " → "american ").
+ * Scanning cuts the caption into words with the fold.c classes and looks each one up:
+ *  - ASCII words (the common case) are hashed straight from the caption bytes: up to 16
+ *    bytes are loaded as two 64-bit chunks, lower-cased with one OR (letters and digits
+ *    only, so | 0x20 is the exact fold), masked and mixed; other words are folded
+ *    character by character (Latin case folding, fold.c) into a small buffer and hashed the
+ *    same way;
+ *  - a 64 KiB Bloom bitmap of the vocabulary rejects almost every unknown word from L1
+ *    cache; a hit is confirmed in an open-addressing table that stores each word's first 16
+ *    folded bytes (longer words are compared in full), so there are no false matches;
+ *  - an unknown word sends the automaton to the root without any further lookup.
+ * The cost is therefore one pass over the bytes plus one L1 probe per word, whatever the
+ * size of the lexicons. Word starts of the last 16 words are kept in a ring, giving each
+ * match's byte offset. Matches are reported at their last word, longest first (own pattern,
+ * then the dictionary-suffix chain: "African-American" gives the ethnicity term, then
+ * "American").
  *
- * Exclusions (exclude.txt) are patterns too; a term match lying inside an exclusion match
- * ("man" in "Pac-Man") is dropped — checked by rescanning a small window around the match,
- * which only matching captions pay for. First-name patterns are accepted only when the
- * caption writes the name capitalised ("Emma", not "emma" or "EMMA") and a capitalised word
- * follows after one space ("Emma Stone").
+ * Exclusions (exclude.txt) are not in the automaton: each pattern that occurs inside an
+ * exclusion phrase lists it (with the word position) at load, and a match of such a pattern
+ * is dropped when the caption holds the whole phrase around it ("man" in "Pac-Man"). First-
+ * name patterns are accepted only when the caption writes the name capitalised ("Emma", not
+ * "emma"/"EMMA") and a capitalised word follows after one space ("Emma Stone").
  *
  * The matcher is immutable after fsift_matcher_load: any number of threads may scan with it.
  * Scanning allocates nothing.
@@ -32,165 +38,345 @@
 
 #include "text/text_internal.h"
 
-#define FLAG 0x80000000u
-#define SYM_SEP 0
-#define SYM_OTHER 1
+#define RING 16            /* words remembered: the longest pattern has at most RING words */
+#define MAX_WORD 256       /* folded bytes of the longest word that can be in the vocabulary */
+#define BLOOM_BITS 19      /* 2^19 bits = 64 KiB */
+
+typedef struct vocab_slot {
+    uint64_t hash;   /* 0 = empty */
+    uint64_t c0, c1; /* first 16 folded bytes, zero padded */
+    uint32_t wid;
+    uint32_t len;
+    uint32_t off;    /* folded bytes in words_pool */
+} vocab_slot;
+
+typedef struct edge_slot {
+    uint64_t key;    /* state << 32 | wid; 0 = empty (the root has no incoming edge) */
+    int32_t child;
+} edge_slot;
+
+typedef struct excl_ref {
+    int32_t excl;    /* index of the exclusion pattern */
+    int32_t before;  /* words of the exclusion before the pattern's first word */
+    int32_t next;    /* next ref of the same pattern, -1 */
+} excl_ref;
 
 struct fsift_matcher {
     lex_set lex;
-    unsigned nsym;
-    uint8_t byte_sym[256]; /* folded byte -> symbol */
-    uint8_t asc_sym[128];  /* caption ASCII byte -> symbol (fold included) */
-    uint32_t *delta;       /* nstates * nsym, premultiplied targets | FLAG */
-    int32_t *own;          /* per state: its pattern or -1 */
-    int32_t *dict;         /* per state: next state with a pattern along the fail chain, or -1 */
+    uint64_t *bloom;
+    vocab_slot *vocab;
+    size_t vocab_mask, nwords;
+    unsigned char *words_pool;
+    edge_slot *edges;
+    size_t edge_mask;
+    int32_t *root_child; /* by word id */
+    int32_t *fail, *own, *dict;
+    uint8_t *has_out;
     size_t nstates;
-    uint32_t start;        /* state after the virtual leading boundary (premultiplied) */
-    size_t excl_window;    /* bytes around a match searched for an exclusion; 0 = none loaded */
+    int32_t *excl_first; /* per pattern: first excl_ref or -1 */
+    excl_ref *excl_refs;
+    size_t nrefs;
 };
 
-/* ---- construction ------------------------------------------------------------------------ */
+/* ---- hashing ------------------------------------------------------------------------------ */
 
-typedef struct builder {
-    int32_t *go; /* nstates_cap * nsym */
-    int32_t *own;
-    uint8_t *in_sep; /* state entered on a boundary */
-    size_t n, cap;
-    unsigned nsym;
-} builder;
-
-static int32_t new_state(builder *b) {
-    if (b->n == b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 1024;
-        int32_t *go = realloc(b->go, nc * b->nsym * sizeof *go);
-        if (!go) return -1;
-        b->go = go;
-        int32_t *own = realloc(b->own, nc * sizeof *own);
-        if (!own) return -1;
-        b->own = own;
-        uint8_t *is = realloc(b->in_sep, nc);
-        if (!is) return -1;
-        b->in_sep = is;
-        b->cap = nc;
+static inline uint64_t load_le(const unsigned char *p, size_t n) { /* n <= 8 */
+    uint64_t v = 0;
+    if (n == 8) {
+        memcpy(&v, p, 8);
+        return v;
     }
-    int32_t s = (int32_t)b->n++;
-    for (unsigned c = 0; c < b->nsym; c++) b->go[(size_t)s * b->nsym + c] = -1;
-    b->own[s] = -1;
-    b->in_sep[s] = 0;
-    return s;
+    for (size_t i = 0; i < n; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static inline uint64_t mix(uint64_t h) {
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ull;
+    h ^= h >> 32;
+    return h | 1; /* never 0: 0 marks an empty slot */
+}
+
+/* Hash of folded bytes given as their first two chunks plus the rest. */
+static inline uint64_t hash_chunks(uint64_t c0, uint64_t c1, const unsigned char *rest, size_t restlen, size_t len) {
+    uint64_t h = (c0 * 0x9E3779B97F4A7C15ull) ^ (c1 * 0xC2B2AE3D27D4EB4Full) ^ ((uint64_t)len << 56);
+    while (restlen > 0) {
+        size_t k = restlen < 8 ? restlen : 8;
+        h = (h ^ load_le(rest, k)) * 0x9E3779B97F4A7C15ull;
+        rest += k;
+        restlen -= k;
+    }
+    return mix(h);
+}
+
+static uint64_t hash_folded(const unsigned char *w, size_t len, uint64_t *c0, uint64_t *c1) {
+    *c0 = load_le(w, len < 8 ? len : 8);
+    *c1 = len > 8 ? load_le(w + 8, len < 16 ? len - 8 : 8) : 0;
+    return hash_chunks(*c0, *c1, w + (len < 16 ? len : 16), len > 16 ? len - 16 : 0, len);
+}
+
+/* ---- construction ------------------------------------------------------------------------- */
+
+static size_t pow2_at_least(size_t n) {
+    size_t p = 16;
+    while (p < n) p <<= 1;
+    return p;
+}
+
+/* Word id of folded bytes w[0..len), adding it when add is set; 0 when unknown. */
+static uint32_t vocab_find(const fsift_matcher *m, const unsigned char *w, size_t len, uint64_t h, uint64_t c0,
+                           uint64_t c1) {
+    for (size_t i = h & m->vocab_mask;; i = (i + 1) & m->vocab_mask) {
+        const vocab_slot *v = &m->vocab[i];
+        if (!v->hash) return 0;
+        if (v->hash == h && v->len == len && v->c0 == c0 && v->c1 == c1 &&
+            (len <= 16 || !memcmp(m->words_pool + v->off + 16, w + 16, len - 16)))
+            return v->wid;
+    }
+}
+
+static int32_t edge_get(const fsift_matcher *m, int32_t s, uint32_t wid) {
+    if (s == 0) return m->root_child[wid];
+    uint64_t key = (uint64_t)s << 32 | wid;
+    for (size_t i = mix(key) & m->edge_mask;; i = (i + 1) & m->edge_mask) {
+        if (m->edges[i].key == key) return m->edges[i].child;
+        if (!m->edges[i].key) return -1;
+    }
+}
+
+static void edge_put(fsift_matcher *m, int32_t s, uint32_t wid, int32_t child) {
+    if (s == 0) {
+        m->root_child[wid] = child;
+        return;
+    }
+    uint64_t key = (uint64_t)s << 32 | wid;
+    size_t i = mix(key) & m->edge_mask;
+    while (m->edges[i].key) i = (i + 1) & m->edge_mask;
+    m->edges[i].key = key;
+    m->edges[i].child = child;
+}
+
+/* Splits a pattern " w1 w2 " into words: calls back with each word's bytes. */
+static int pattern_words(const lex_pattern *P, const unsigned char **w, size_t *wl, int cap) {
+    int n = 0;
+    const unsigned char *s = (const unsigned char *)P->folded + 1, *e = (const unsigned char *)P->folded + P->len - 1;
+    while (s < e && n < cap) {
+        const unsigned char *sp = memchr(s, ' ', (size_t)(e - s));
+        if (!sp) sp = e;
+        w[n] = s;
+        wl[n] = (size_t)(sp - s);
+        n++;
+        s = sp + 1;
+    }
+    return n;
+}
+
+static int cmp_str(const char *a, size_t al, const char *b, size_t bl) {
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al > bl) - (al < bl);
+}
+
+typedef struct pat_key {
+    const char *s;
+    size_t len;
+    int32_t p;
+} pat_key;
+
+static int cmp_pat(const void *a, const void *b) {
+    const pat_key *x = a, *y = b;
+    int c = cmp_str(x->s, x->len, y->s, y->len);
+    return c ? c : (x->p > y->p) - (x->p < y->p);
 }
 
 static fsift_status build(fsift_matcher *m) {
     lex_set *L = &m->lex;
-    /* Alphabet. */
-    memset(m->byte_sym, SYM_OTHER, sizeof m->byte_sym);
-    m->byte_sym[' '] = SYM_SEP;
-    unsigned nsym = 2;
-    for (size_t p = 0; p < L->npats; p++)
-        for (size_t i = 0; i < L->pats[p].len; i++) {
-            unsigned char c = (unsigned char)L->pats[p].folded[i];
-            if (c != ' ' && m->byte_sym[c] == SYM_OTHER && c != 0x01) {
-                if (nsym == 255) return fsift_error(FSIFT_E_LIMIT, "lexicon: more than 253 distinct bytes in terms");
-                m->byte_sym[c] = (uint8_t)nsym++;
-            }
-        }
-    m->nsym = nsym;
-    for (int b = 0; b < 128; b++) {
-        int32_t f = fold_cp(b);
-        m->asc_sym[b] = f == FOLD_SEP ? SYM_SEP : f < 0 ? SYM_OTHER : m->byte_sym[f];
+    size_t total_words = 0, pool_bytes = 0;
+    for (size_t p = 0; p < L->npats; p++) {
+        total_words += (size_t)L->pats[p].words;
+        pool_bytes += L->pats[p].len;
     }
-    /* Trie. */
-    builder B = {0};
-    B.nsym = nsym;
-    fsift_status st = FSIFT_OK;
-    if (new_state(&B) < 0) goto nomem;
+    m->vocab_mask = pow2_at_least(2 * total_words + 16) - 1;
+    m->vocab = calloc(m->vocab_mask + 1, sizeof *m->vocab);
+    m->words_pool = malloc(pool_bytes + 16);
+    m->bloom = calloc((size_t)1 << (BLOOM_BITS - 6), sizeof *m->bloom);
+    /* States: at most one per pattern word, plus the root. */
+    size_t maxstates = total_words + 1;
+    m->edge_mask = pow2_at_least(2 * maxstates) - 1;
+    m->edges = calloc(m->edge_mask + 1, sizeof *m->edges);
+    m->fail = malloc(maxstates * sizeof *m->fail);
+    m->own = malloc(maxstates * sizeof *m->own);
+    m->dict = malloc(maxstates * sizeof *m->dict);
+    m->has_out = calloc(maxstates, 1);
+    m->excl_first = malloc((L->npats + 1) * sizeof *m->excl_first);
+    if (!m->vocab || !m->words_pool || !m->bloom || !m->edges || !m->fail || !m->own || !m->dict || !m->has_out ||
+        !m->excl_first)
+        return fsift_error(FSIFT_E_NOMEM, "lexicon: out of memory building the matcher");
+    for (size_t p = 0; p < L->npats; p++) m->excl_first[p] = -1;
+    size_t pool = 0;
+    uint32_t nwords = 0;
+    /* Vocabulary (exclusions included: their words are needed to compare phrases). */
+    for (size_t p = 0; p < L->npats; p++) {
+        const unsigned char *w[RING];
+        size_t wl[RING];
+        int nw = pattern_words(&L->pats[p], w, wl, RING);
+        for (int k = 0; k < nw; k++) {
+            if (wl[k] > MAX_WORD) continue;
+            uint64_t c0, c1, h = hash_folded(w[k], wl[k], &c0, &c1);
+            if (vocab_find(m, w[k], wl[k], h, c0, c1)) continue;
+            size_t i = h & m->vocab_mask;
+            while (m->vocab[i].hash) i = (i + 1) & m->vocab_mask;
+            vocab_slot *v = &m->vocab[i];
+            v->hash = h;
+            v->c0 = c0;
+            v->c1 = c1;
+            v->len = (uint32_t)wl[k];
+            v->off = (uint32_t)pool;
+            v->wid = ++nwords;
+            memcpy(m->words_pool + pool, w[k], wl[k]);
+            pool += wl[k];
+            m->bloom[(h >> (64 - BLOOM_BITS)) >> 6] |= 1ull << ((h >> (64 - BLOOM_BITS)) & 63);
+        }
+    }
+    m->nwords = nwords;
+    m->root_child = malloc((nwords + 1) * sizeof *m->root_child);
+    if (!m->root_child) return fsift_error(FSIFT_E_NOMEM, "lexicon: out of memory building the matcher");
+    for (size_t i = 0; i <= nwords; i++) m->root_child[i] = -1;
+    /* Trie of the non-exclusion patterns. */
+    m->nstates = 1;
+    m->own[0] = -1;
     for (size_t p = 0; p < L->npats; p++) {
         const lex_pattern *P = &L->pats[p];
+        if (L->terms[P->term].kind == TERM_EXCLUDE) continue;
+        const unsigned char *w[RING + 1];
+        size_t wl[RING + 1];
+        int nw = pattern_words(P, w, wl, RING + 1);
+        if (nw > RING) {
+            fsift_log(FSIFT_LOG_WARN, "lexicon: '%s' has more than %d words; ignored", L->terms[P->term].text, RING);
+            continue;
+        }
         int32_t s = 0;
-        for (size_t i = 0; i < P->len; i++) {
-            unsigned c = m->byte_sym[(unsigned char)P->folded[i]];
-            int32_t nx = B.go[(size_t)s * nsym + c];
+        int ok = 1;
+        for (int k = 0; k < nw && ok; k++) {
+            uint64_t c0, c1, h = hash_folded(w[k], wl[k], &c0, &c1);
+            uint32_t wid = wl[k] <= MAX_WORD ? vocab_find(m, w[k], wl[k], h, c0, c1) : 0;
+            if (!wid) {
+                ok = 0;
+                break;
+            }
+            int32_t nx = edge_get(m, s, wid);
             if (nx < 0) {
-                nx = new_state(&B);
-                if (nx < 0) goto nomem;
-                B.go[(size_t)s * nsym + c] = nx;
-                B.in_sep[nx] = c == SYM_SEP;
+                nx = (int32_t)m->nstates++;
+                m->own[nx] = -1;
+                edge_put(m, s, wid, nx);
             }
             s = nx;
         }
-        if (B.own[s] < 0) B.own[s] = (int32_t)p; /* first wins: exclusions, then category order */
+        if (ok && s != 0 && m->own[s] < 0) m->own[s] = (int32_t)p; /* first wins */
     }
-    if (B.n * nsym >= (size_t)FLAG) {
-        st = fsift_error(FSIFT_E_LIMIT, "lexicon: automaton too large (%zu states)", B.n);
-        goto out;
-    }
-    /* Failure links, breadth first, turning go[] into the DFA in place. */
-    int32_t *fail = malloc(B.n * sizeof *fail);
-    int32_t *queue = malloc(B.n * sizeof *queue);
-    m->dict = malloc(B.n * sizeof *m->dict);
-    if (!fail || !queue || !m->dict) {
-        free(fail);
+    /* Failure and dictionary links, breadth first. Children are found by walking the edge
+     * table once: collect (parent, wid, child) triples ordered by child id, which is a valid
+     * BFS-compatible order only per depth, so do a real BFS over a child list. */
+    size_t ns = m->nstates;
+    int32_t *first = malloc(ns * sizeof *first), *next = malloc(ns * sizeof *next);
+    uint32_t *inwid = malloc(ns * sizeof *inwid);
+    int32_t *queue = malloc(ns * sizeof *queue);
+    if (!first || !next || !inwid || !queue) {
+        free(first);
+        free(next);
+        free(inwid);
         free(queue);
-        goto nomem;
+        return fsift_error(FSIFT_E_NOMEM, "lexicon: out of memory building the matcher");
     }
-    size_t qh = 0, qt = 0;
-    fail[0] = 0;
-    m->dict[0] = -1;
-    for (unsigned c = 0; c < nsym; c++) {
-        int32_t u = B.go[c];
-        if (u < 0) B.go[c] = 0;
-        else {
-            fail[u] = 0;
-            m->dict[u] = -1;
-            queue[qt++] = u;
+    for (size_t s = 0; s < ns; s++) first[s] = -1;
+    for (uint32_t w = 1; w <= nwords; w++) {
+        int32_t c = m->root_child[w];
+        if (c > 0) {
+            inwid[c] = w;
+            next[c] = first[0];
+            first[0] = c;
         }
+    }
+    for (size_t i = 0; i <= m->edge_mask; i++)
+        if (m->edges[i].key) {
+            int32_t par = (int32_t)(m->edges[i].key >> 32), c = m->edges[i].child;
+            inwid[c] = (uint32_t)m->edges[i].key;
+            next[c] = first[par];
+            first[par] = c;
+        }
+    size_t qh = 0, qt = 0;
+    m->fail[0] = 0;
+    m->dict[0] = -1;
+    for (int32_t c = first[0]; c >= 0; c = next[c]) {
+        m->fail[c] = 0;
+        m->dict[c] = -1;
+        queue[qt++] = c;
     }
     while (qh < qt) {
         int32_t s = queue[qh++];
-        int32_t *row = B.go + (size_t)s * nsym;
-        const int32_t *frow = B.go + (size_t)fail[s] * nsym;
-        for (unsigned c = 0; c < nsym; c++) {
-            int32_t u = row[c];
-            if (u < 0) {
-                row[c] = frow[c];
-            } else {
-                int32_t f = frow[c];
-                fail[u] = f;
-                m->dict[u] = B.own[f] >= 0 ? f : m->dict[f];
-                queue[qt++] = u;
-            }
+        for (int32_t c = first[s]; c >= 0; c = next[c]) {
+            int32_t f = m->fail[s], t;
+            while ((t = edge_get(m, f, inwid[c])) < 0 && f != 0) f = m->fail[f];
+            if (t < 0 || t == c) t = 0;
+            m->fail[c] = t;
+            m->dict[c] = m->own[t] >= 0 ? t : m->dict[t];
+            queue[qt++] = c;
         }
     }
-    free(fail);
+    for (size_t s = 0; s < ns; s++) m->has_out[s] = m->own[s] >= 0 || m->dict[s] >= 0;
+    free(first);
+    free(next);
+    free(inwid);
     free(queue);
-    /* Premultiply, flag states with outputs, and let boundary-entered states absorb runs of
-     * boundaries (no flag on that loop: the match was reported on entry). */
-    m->delta = malloc(B.n * nsym * sizeof *m->delta);
-    if (!m->delta) goto nomem;
-    for (size_t s = 0; s < B.n; s++)
-        for (unsigned c = 0; c < nsym; c++) {
-            int32_t t = B.go[s * nsym + c];
-            uint32_t v = (uint32_t)t * nsym;
-            if (B.own[t] >= 0 || m->dict[t] >= 0) v |= FLAG;
-            m->delta[s * nsym + c] = v;
-        }
-    for (size_t s = 0; s < B.n; s++)
-        if (B.in_sep[s]) m->delta[s * nsym + SYM_SEP] = (uint32_t)(s * nsym);
-    m->own = B.own;
-    B.own = NULL;
-    m->nstates = B.n;
-    m->start = m->delta[SYM_SEP] & ~FLAG;
-    size_t maxx = 0;
+    /* Exclusions: every run of words of an exclusion phrase that is a term pattern gets a
+     * reference to the phrase. Runs are looked up in the patterns sorted by folded text. */
+    size_t nt = 0;
+    pat_key *sorted = malloc((L->npats + 1) * sizeof *sorted);
+    if (!sorted) return fsift_error(FSIFT_E_NOMEM, "lexicon: out of memory");
     for (size_t p = 0; p < L->npats; p++)
-        if (L->terms[L->pats[p].term].kind == TERM_EXCLUDE && L->pats[p].len > maxx) maxx = L->pats[p].len;
-    m->excl_window = maxx ? 4 * maxx + 64 : 0;
-    goto out;
-nomem:
-    st = fsift_error(FSIFT_E_NOMEM, "lexicon: out of memory building the automaton");
-out:
-    free(B.go);
-    free(B.own);
-    free(B.in_sep);
+        if (L->terms[L->pats[p].term].kind != TERM_EXCLUDE)
+            sorted[nt++] = (pat_key){L->pats[p].folded, L->pats[p].len, (int32_t)p};
+    qsort(sorted, nt, sizeof *sorted, cmp_pat);
+    size_t refcap = 0;
+    fsift_status st = FSIFT_OK;
+    for (size_t x = 0; x < L->npats && !st; x++) {
+        const lex_pattern *X = &L->pats[x];
+        if (L->terms[X->term].kind != TERM_EXCLUDE) continue;
+        /* word starts (offsets of the spaces before each word) */
+        size_t starts[RING + 1];
+        int nw = 0;
+        for (size_t i = 0; i + 1 < X->len && nw <= RING; i++)
+            if (X->folded[i] == ' ') starts[nw++] = i;
+        starts[nw] = X->len - 1;
+        for (int i = 0; i < nw && !st; i++)
+            for (int j = i + 1; j <= nw && !st; j++) {
+                const char *run = X->folded + starts[i];
+                size_t rl = starts[j] - starts[i] + 1;
+                size_t lo = 0, hi = nt;
+                while (lo < hi) { /* first pattern >= run */
+                    size_t mid = (lo + hi) / 2;
+                    if (cmp_str(sorted[mid].s, sorted[mid].len, run, rl) < 0) lo = mid + 1;
+                    else hi = mid;
+                }
+                for (; lo < nt && !cmp_str(sorted[lo].s, sorted[lo].len, run, rl); lo++) {
+                    if (m->nrefs == refcap) {
+                        refcap = refcap ? refcap * 2 : 64;
+                        excl_ref *nr = realloc(m->excl_refs, refcap * sizeof *nr);
+                        if (!nr) {
+                            st = fsift_error(FSIFT_E_NOMEM, "lexicon: out of memory");
+                            break;
+                        }
+                        m->excl_refs = nr;
+                    }
+                    int32_t p = sorted[lo].p;
+                    excl_ref *r = &m->excl_refs[m->nrefs];
+                    r->excl = (int32_t)x;
+                    r->before = i;
+                    r->next = m->excl_first[p];
+                    m->excl_first[p] = (int32_t)m->nrefs++;
+                }
+            }
+    }
+    free(sorted);
     return st;
 }
 
@@ -212,9 +398,17 @@ fsift_status fsift_matcher_load(const char *dir, fsift_matcher **out) {
 void fsift_matcher_free(fsift_matcher *m) {
     if (!m) return;
     lex_free(&m->lex);
-    free(m->delta);
+    free(m->bloom);
+    free(m->vocab);
+    free(m->words_pool);
+    free(m->edges);
+    free(m->root_child);
+    free(m->fail);
     free(m->own);
     free(m->dict);
+    free(m->has_out);
+    free(m->excl_first);
+    free(m->excl_refs);
     free(m);
 }
 
@@ -226,59 +420,22 @@ void fsift_matcher_get_info(const fsift_matcher *m, fsift_matcher_info *info) {
     info->exclusions = m->lex.exclusions;
     info->patterns = m->lex.npats;
     info->states = m->nstates;
-    info->bytes = m->nstates * (m->nsym * sizeof(uint32_t) + 2 * sizeof(int32_t));
+    info->bytes = ((size_t)1 << (BLOOM_BITS - 3)) + (m->vocab_mask + 1) * sizeof(vocab_slot) +
+                  (m->edge_mask + 1) * sizeof(edge_slot) + (m->nwords + 1) * 4 + m->nstates * 13;
 }
 
 /* ---- scanning ------------------------------------------------------------------------------ */
 
-/* Called for each state with outputs that the scan enters; end = offset of the boundary
- * character that completed them. Returns 1 to stop the scan. */
-typedef int (*out_fn)(void *ctx, uint32_t state, size_t end);
-
-static inline int feed_sym(const fsift_matcher *m, uint32_t *st, unsigned sym, size_t end, out_fn fn, void *ctx) {
-    uint32_t t = m->delta[*st + sym];
-    if (t & FLAG) {
-        t &= ~FLAG;
-        *st = t;
-        return fn(ctx, t / m->nsym, end);
-    }
-    *st = t;
-    return 0;
-}
-
-static int scan(const fsift_matcher *m, const unsigned char *s, size_t n, out_fn fn, void *ctx) {
-    const uint32_t *d = m->delta;
-    const uint8_t *asc = m->asc_sym;
-    uint32_t st = m->start;
-    size_t i = 0;
-    while (i < n) {
-        unsigned b = s[i];
-        if (b < 0x80) {
-            uint32_t t = d[st + asc[b]];
-            if (t & FLAG) {
-                t &= ~FLAG;
-                if (fn(ctx, t / m->nsym, i)) return 1;
-            }
-            st = t;
-            i++;
-            continue;
-        }
-        int32_t cp;
-        int k = fold_decode(s + i, n - i, &cp);
-        int32_t f = fold_cp(cp);
-        if (f == FOLD_SEP) {
-            if (feed_sym(m, &st, SYM_SEP, i, fn, ctx)) return 1;
-        } else if (f == FOLD_OTHER) {
-            st = d[st + SYM_OTHER] & ~FLAG;
-        } else {
-            unsigned char e[4];
-            int ne = fold_encode(f, e);
-            for (int j = 0; j < ne; j++) st = d[st + m->byte_sym[e[j]]] & ~FLAG; /* only boundaries end patterns */
-        }
-        i += (size_t)k;
-    }
-    return feed_sym(m, &st, SYM_SEP, n, fn, ctx);
-}
+/* Byte classes for the word cutter: 0 boundary, 1 ASCII letter or digit, 2 non-ASCII. */
+static const uint8_t byte_class[256] = {
+#define R8(a) a, a, a, a, a, a, a, a
+    R8(0), R8(0), R8(0), R8(0), R8(0), R8(0), 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    R8(2), R8(2), R8(2), R8(2), R8(2), R8(2), R8(2), R8(2), R8(2), R8(2), R8(2), R8(2), R8(2), R8(2),
+    R8(2), R8(2)
+#undef R8
+};
 
 static int is_sep_at(const unsigned char *s, size_t n, size_t i, size_t *next) {
     int32_t cp;
@@ -287,60 +444,61 @@ static int is_sep_at(const unsigned char *s, size_t n, size_t i, size_t *next) {
     return fold_cp(cp) == FOLD_SEP;
 }
 
-/* Start of a match of `words` words that ends at `end`. */
-static size_t match_start(const unsigned char *s, size_t end, int words) {
-    size_t j = end;
-    for (int w = 0; w < words; w++) {
-        while (j > 0) {
+/* Start of the word `back` words before the word starting at pos (back >= 0). */
+static size_t words_back(const unsigned char *s, size_t pos, int back) {
+    size_t j = pos;
+    for (int w = 0; w < back; w++) {
+        while (j > 0) { /* the boundary run before the word */
+            size_t k = fold_prev_start(s, j);
+            if (!is_sep_at(s, j, k, NULL)) break;
+            j = k;
+        }
+        while (j > 0) { /* the previous word */
             size_t k = fold_prev_start(s, j);
             if (is_sep_at(s, j, k, NULL)) break;
             j = k;
         }
-        if (w + 1 < words)
-            while (j > 0) {
-                size_t k = fold_prev_start(s, j);
-                if (!is_sep_at(s, j, k, NULL)) break;
-                j = k;
-            }
     }
     return j;
 }
 
-typedef struct excl_ctx {
-    const fsift_matcher *m;
-    const unsigned char *w; /* window */
-    size_t ws, we, n;       /* window bounds in the caption, caption length */
-    size_t ms, me;          /* the match to test */
-    int hit;
-} excl_ctx;
-
-static int excl_out(void *vctx, uint32_t state, size_t end) {
-    excl_ctx *c = vctx;
-    const lex_set *L = &c->m->lex;
-    for (int32_t v = (int32_t)state; v >= 0; v = c->m->dict[v]) {
-        int32_t p = c->m->own[v];
-        if (p < 0) continue;
-        const lex_pattern *P = &L->pats[p];
-        if (L->terms[P->term].kind != TERM_EXCLUDE) continue;
-        size_t xs = c->ws + match_start(c->w, end, P->words), xe = c->ws + end;
-        if ((xs > c->ws || c->ws == 0) && (xe < c->we || c->we == c->n) && xs <= c->ms && xe >= c->me) {
-            c->hit = 1;
-            return 1;
+/* Does the caption hold folded phrase pat (" w1 w2 ... ") starting at word start pos and
+ * ending at a boundary? Sets *end to the offset after its last word. */
+static int phrase_at(const unsigned char *s, size_t n, size_t pos, const char *pat, size_t plen, size_t *end) {
+    size_t i = pos, k = 1; /* pat[0] is the leading space */
+    while (k < plen) {
+        if (pat[k] == ' ') {
+            if (k == plen - 1) break;
+            size_t nx;
+            if (i >= n || !is_sep_at(s, n, i, &nx)) return 0;
+            while (i < n && is_sep_at(s, n, i, &nx)) i = nx;
+            k++;
+            continue;
         }
+        if (i >= n) return 0;
+        int32_t cp;
+        int len = fold_decode(s + i, n - i, &cp);
+        int32_t f = fold_cp(cp);
+        if (f < 0) return 0;
+        unsigned char e[4];
+        int ne = fold_encode(f, e);
+        if (k + (size_t)ne > plen || memcmp(pat + k, e, (size_t)ne)) return 0;
+        k += (size_t)ne;
+        i += (size_t)len;
     }
-    return 0;
+    if (i < n && !is_sep_at(s, n, i, NULL)) return 0;
+    *end = i;
+    return 1;
 }
 
-static int excluded(const fsift_matcher *m, const unsigned char *s, size_t n, size_t ms, size_t me) {
-    if (!m->excl_window) return 0;
-    size_t W = m->excl_window;
-    size_t ws = ms > W ? ms - W : 0;
-    while (ws > 0 && (s[ws] & 0xC0) == 0x80) ws--;
-    size_t we = n - me > W ? me + W : n;
-    while (we < n && (s[we] & 0xC0) == 0x80) we++;
-    excl_ctx c = {m, s + ws, ws, we, n, ms, me, 0};
-    scan(m, s + ws, we - ws, excl_out, &c);
-    return c.hit;
+static int excluded(const fsift_matcher *m, const unsigned char *s, size_t n, int32_t p, size_t ms, size_t me) {
+    for (int32_t r = m->excl_first[p]; r >= 0; r = m->excl_refs[r].next) {
+        const excl_ref *R = &m->excl_refs[r];
+        const lex_pattern *X = &m->lex.pats[R->excl];
+        size_t xs = words_back(s, ms, R->before), xe;
+        if (phrase_at(s, n, xs, X->folded, X->len, &xe) && xe >= me) return 1;
+    }
+    return 0;
 }
 
 /* The first-name rule: "Emma" capitalised, one space, then a capitalised word. Returns the
@@ -359,7 +517,7 @@ static size_t first_name_end(const unsigned char *s, size_t n, size_t ms, size_t
     if (!fold_is_lower(b) && b != '\'') return 0;
     size_t next;
     while (i < n && !is_sep_at(s, n, i, &next)) i = next;
-    /* O'Brien, McDonald-… : a word with an apostrophe stays one surname. */
+    /* O'Brien: an apostrophe between letters keeps the surname whole. */
     while (i + 1 < n && s[i] == '\'' && !is_sep_at(s, n, i + 1, NULL)) {
         i++;
         while (i < n && !is_sep_at(s, n, i, &next)) i = next;
@@ -367,31 +525,31 @@ static size_t first_name_end(const unsigned char *s, size_t n, size_t ms, size_t
     return i;
 }
 
-typedef struct find_ctx {
+typedef struct scan_ctx {
     const fsift_matcher *m;
     const unsigned char *s;
     size_t n;
     fsift_text_match *out;
     size_t cap, count;
     int first;
-} find_ctx;
+    size_t ring[RING]; /* start offsets of the last words */
+    uint32_t nword;    /* words seen */
+} scan_ctx;
 
-static int find_out(void *vctx, uint32_t state, size_t end) {
-    find_ctx *c = vctx;
+/* Reports the outputs of state st, whose last word ends at `end`. Returns 1 to stop. */
+static int report(scan_ctx *c, int32_t st, size_t end) {
     const fsift_matcher *m = c->m;
     const lex_set *L = &m->lex;
-    for (int32_t v = (int32_t)state; v >= 0; v = m->dict[v]) {
+    for (int32_t v = m->own[st] >= 0 ? st : m->dict[st]; v >= 0; v = m->dict[v]) {
         int32_t p = m->own[v];
-        if (p < 0) continue;
         const lex_pattern *P = &L->pats[p];
         const lex_term *T = &L->terms[P->term];
-        if (T->kind == TERM_EXCLUDE) continue;
-        size_t ms = match_start(c->s, end, P->words), me = end;
+        size_t ms = c->ring[(c->nword - (uint32_t)P->words) & (RING - 1)], me = end;
         if (T->kind == FSIFT_TERM_FIRST_NAME) {
             me = first_name_end(c->s, c->n, ms, end);
             if (!me) continue;
         }
-        if (excluded(m, c->s, c->n, ms, me)) continue;
+        if (m->excl_first[p] >= 0 && excluded(m, c->s, c->n, p, ms, me)) continue;
         if (c->count < c->cap) {
             fsift_text_match *o = &c->out[c->count];
             o->category = T->category;
@@ -406,16 +564,132 @@ static int find_out(void *vctx, uint32_t state, size_t end) {
     return 0;
 }
 
+/* One word [ws, we) with its id: advance the automaton. */
+static inline int step(scan_ctx *c, int32_t *st, uint32_t wid, size_t ws, size_t we) {
+    const fsift_matcher *m = c->m;
+    c->ring[c->nword & (RING - 1)] = ws;
+    c->nword++;
+    if (!wid) {
+        *st = 0;
+        return 0;
+    }
+    int32_t s = *st, t;
+    while ((t = edge_get(m, s, wid)) < 0 && s != 0) s = m->fail[s];
+    if (t < 0) t = 0;
+    *st = t;
+    return m->has_out[t] ? report(c, t, we) : 0;
+}
+
+static inline int bloom_has(const fsift_matcher *m, uint64_t h) {
+    uint64_t b = h >> (64 - BLOOM_BITS);
+    return (int)(m->bloom[b >> 6] >> (b & 63) & 1);
+}
+
+static uint32_t lookup(const fsift_matcher *m, const unsigned char *w, size_t len) {
+    if (len > MAX_WORD) return 0;
+    uint64_t c0, c1, h = hash_folded(w, len, &c0, &c1);
+    if (!bloom_has(m, h)) return 0;
+    return vocab_find(m, w, len, h, c0, c1);
+}
+
+static void scan(scan_ctx *c) {
+    const fsift_matcher *m = c->m;
+    const unsigned char *s = c->s;
+    size_t n = c->n, i = 0;
+    int32_t st = 0;
+    const uint64_t lower = 0x2020202020202020ull;
+    while (i < n) {
+        unsigned cls = byte_class[s[i]];
+        if (cls == 0) {
+            i++;
+            continue;
+        }
+        if (cls == 2) { /* a non-ASCII boundary (’, —, NBSP, CJK, emoji) starts no word */
+            size_t nx;
+            if (is_sep_at(s, n, i, &nx)) {
+                i = nx;
+                continue;
+            }
+        }
+        size_t ws = i;
+        while (i < n && byte_class[s[i]] == 1) i++;
+        uint32_t wid;
+        if (i == n || byte_class[s[i]] == 0) {
+            /* ASCII word: hash straight from the caption. */
+            size_t len = i - ws;
+            uint64_t c0, c1, h;
+            if (len <= 16 && ws + 16 <= n) {
+                uint64_t a, b;
+                memcpy(&a, s + ws, 8);
+                memcpy(&b, s + ws + 8, 8);
+                a |= lower;
+                b |= lower;
+                if (len < 8) {
+                    a &= (1ull << (8 * len)) - 1;
+                    b = 0;
+                } else if (len < 16) {
+                    b &= len == 8 ? 0 : (1ull << (8 * (len - 8))) - 1;
+                }
+                c0 = a;
+                c1 = b;
+                h = hash_chunks(c0, c1, NULL, 0, len);
+                wid = bloom_has(m, h) ? vocab_find(m, NULL, len, h, c0, c1) : 0;
+            } else if (len <= MAX_WORD) {
+                unsigned char buf[MAX_WORD];
+                for (size_t k = 0; k < len; k++) buf[k] = s[ws + k] | 0x20;
+                wid = lookup(m, buf, len);
+            } else {
+                wid = 0;
+            }
+        } else {
+            /* A word with non-ASCII characters: fold it character by character. */
+            unsigned char buf[MAX_WORD + 8];
+            size_t bl = 0;
+            i = ws;
+            while (i < n) {
+                int32_t cp;
+                int k = fold_decode(s + i, n - i, &cp);
+                int32_t f = fold_cp(cp);
+                if (f == FOLD_SEP) break;
+                i += (size_t)k;
+                if (bl <= MAX_WORD) {
+                    if (f == FOLD_OTHER) buf[bl++] = 0x01; /* opaque: in no word */
+                    else bl += (size_t)fold_encode(f, buf + bl);
+                }
+            }
+            wid = bl <= MAX_WORD ? lookup(m, buf, bl) : 0;
+        }
+        if (step(c, &st, wid, ws, i)) return;
+    }
+}
+
 int fsift_matcher_first(const fsift_matcher *m, const char *text, size_t len, fsift_text_match *match) {
     if (!m || (!text && len)) return 0;
     fsift_text_match tmp;
-    find_ctx c = {m, (const unsigned char *)text, len, match ? match : &tmp, 1, 0, 1};
-    return scan(m, c.s, len, find_out, &c) ? 1 : 0;
+    scan_ctx c;
+    c.m = m;
+    c.s = (const unsigned char *)text;
+    c.n = len;
+    c.out = match ? match : &tmp;
+    c.cap = 1;
+    c.count = 0;
+    c.first = 1;
+    c.nword = 0;
+    scan(&c);
+    return c.count ? 1 : 0;
 }
 
 size_t fsift_matcher_all(const fsift_matcher *m, const char *text, size_t len, fsift_text_match *out, size_t cap) {
     if (!m || (!text && len)) return 0;
-    find_ctx c = {m, (const unsigned char *)text, len, out, out ? cap : 0, 0, 0};
-    scan(m, c.s, len, find_out, &c);
+    scan_ctx c;
+    c.m = m;
+    c.s = (const unsigned char *)text;
+    c.n = len;
+    c.out = out;
+    c.cap = out ? cap : 0;
+    c.count = 0;
+    c.first = 0;
+    c.nword = 0;
+    scan(&c);
     return c.count;
 }
