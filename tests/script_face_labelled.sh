@@ -36,7 +36,7 @@ export FSIFT_MODELS_DIR="$models"
 quick=()
 if grep -q '^FSIFT_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
     quick=(--quick)
-    echo "sanitizer build: analysing the quick subset (originals, negatives, composites, 0.5x, +10 deg)"
+    echo "sanitizer build: analysing the --quick subset of small images (see tests/face_accuracy.py)"
 fi
 work=$build/face_variants
 "$py" "$src/tests/face_variants.py" "$work" --photos "$src/samples/photos" \
