@@ -36,6 +36,7 @@ PACKAGES=(
     libhyperscan-dev    # multi-pattern caption matching, measured against our Aho-Corasick
     ripgrep             # bench peer for the caption filter (rg -Fiwf)
     aria2               # bench peer for the downloader (aria2c -i)
+    nginx-light         # bench: a fast local static server for the fetch benchmark (not started as a service)
     libonnx-testdata    # ONNX backend node tests: golden inputs/outputs for the runtime
     python3-onnx        # tests/oracle/gen_graphs.py builds random-weight ONNX graphs
     python3-numpy       # oracles: .npy files, the TFLite NumPy interpreter, compare.py

@@ -1,9 +1,12 @@
 #!/bin/bash
 # script_parquet_oracle.sh — the parquet reader against DuckDB (npm @duckdb/node-api), an
-# independent writer: tests/oracle/gen_parquet.mjs writes the same tables with every codec
-# (uncompressed, snappy, gzip, zstd), data pages v1 and v2 (PLAIN, dictionary, DELTA_*,
-# BYTE_STREAM_SPLIT), plain and dictionary strings, nulls in every type, several row groups,
-# and a LAION-shaped file; DuckDB exports each table as JSON lines. Every value that
+# independent writer, and parquet-wasm (npm; the Rust arrow-rs writer as WebAssembly), a second
+# one: tests/oracle/gen_parquet.mjs writes tables with every codec (uncompressed, snappy,
+# gzip, zstd), data pages v1 (DuckDB, arrow-rs V1) and v2 (arrow-rs V2), PLAIN, dictionary,
+# DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT and RLE
+# booleans, nulls in every type, several row groups, and a LAION-shaped file; the expected
+# values come from DuckDB's JSON export of the same in-memory table or from the JavaScript
+# arrays the arrow-rs files were written from. Every value that
 # `test_parquet --dump` reads back must equal DuckDB's (numbers compared as numbers, floats
 # exactly). Nested files must fail with a message naming the column; damaged copies of the
 # files (truncated, bytes flipped) must fail cleanly or read, never crash or hang.
@@ -13,8 +16,8 @@ BUILD=${FSIFT_BUILD_DIR:-$SRC/build}
 DUMP="$BUILD/tests/test_parquet"
 WORK=$BUILD/parquet_oracle
 PY=/usr/bin/python3
-if [ ! -d "$SRC/tests/oracle/node_modules/@duckdb/node-api" ]; then
-    echo "SKIP: tests/oracle/node_modules lacks @duckdb/node-api (run scripts/setup-oracles.sh)"
+if [ ! -d "$SRC/tests/oracle/node_modules/@duckdb/node-api" ] || [ ! -d "$SRC/tests/oracle/node_modules/parquet-wasm" ]; then
+    echo "SKIP: tests/oracle/node_modules lacks @duckdb/node-api or parquet-wasm (run scripts/setup-oracles.sh)"
     exit 77
 fi
 rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
@@ -61,11 +64,42 @@ for name in open(os.path.join(work, "cases.txt")).read().split():
     else:
         print(f"ok {name}: {len(exp)} rows x {len(exp[0]) if exp else 0} columns equal")
 need = {"PLAIN", "PLAIN_DICTIONARY", "RLE_DICTIONARY", "DELTA_BINARY_PACKED",
-        "DELTA_LENGTH_BYTE_ARRAY", "BYTE_STREAM_SPLIT"}
+        "DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY", "BYTE_STREAM_SPLIT", "RLE"}
 if not need <= encs:
     print(f"coverage: the files lack encodings {sorted(need - encs)}"); bad += 1
 sys.exit(1 if bad else 0)
 PYEOF
+# Page kinds: parquet-wasm's V2 files must hold data pages v2 only, every V1 file v1 only.
+for f in "$WORK"/w_*.pages; do
+    name=$(basename "$f" .pages)
+    kinds=$("$DUMP" --pages "$WORK/$name.parquet") || { echo "FAIL $name: page walk failed"; fail=1; continue; }
+    case "$(cat "$f")/$kinds" in
+        v2/"v1 0 v2 "[1-9]*|v1/"v1 "[1-9]*" v2 0 "*) ;;
+        *) echo "FAIL $name: pages $kinds, expected $(cat "$f") pages"; fail=1 ;;
+    esac
+done
+echo "page kinds: $(for f in "$WORK"/w_zstd_V1_dict "$WORK"/w_zstd_V2_dict; do echo -n "$(basename "$f"): $("$DUMP" --pages "$f.parquet"); "; done)"
+# The generic row reader (fsift_rows, FSIFT_ROWS_PARQUET) over the LAION-shaped file: URL,
+# TEXT and WIDTH as text cells, in file order, against DuckDB's export.
+if "$DUMP" --rows "$WORK/laion.parquet" URL TEXT WIDTH > "$WORK/laion.rows" 2> "$WORK/laion.rows.err"; then
+    $PY - "$WORK" <<'PYEOF' || fail=1
+import json, sys
+w = sys.argv[1]
+exp = [json.loads(l) for l in open(f"{w}/laion.jsonl")]
+got = [json.loads(l) for l in open(f"{w}/laion.rows")]
+bad = len(exp) != len(got)
+for e, g in zip(exp, got):
+    if g["URL"] != e["URL"] or g["TEXT"] != e["TEXT"] or \
+            (e["WIDTH"] is None) != (g["WIDTH"] is None) or (e["WIDTH"] is not None and float(g["WIDTH"]) != e["WIDTH"]):
+        bad = True
+        print(f"rows reader: {g} != {e}")
+        break
+print("FAIL rows reader" if bad else f"ok fsift_rows over parquet: {len(got)} rows of URL, TEXT, WIDTH equal")
+sys.exit(1 if bad else 0)
+PYEOF
+else
+    echo "FAIL fsift_rows over parquet: $(cat "$WORK/laion.rows.err")"; fail=1
+fi
 for n in nested_struct nested_list; do
     if "$DUMP" --dump "$WORK/$n.parquet" > /dev/null 2> "$WORK/$n.err"; then
         echo "FAIL $n: a nested file was accepted"; fail=1
@@ -82,7 +116,7 @@ import os, random, subprocess, sys
 work, dump = sys.argv[1], sys.argv[2]
 rng = random.Random(9)
 bad = 0
-for name in ["t_snappy_V1_dict", "t_zstd_V2_plain", "laion"]:
+for name in ["t_snappy_V1_dict", "w_zstd_V2_plain", "laion"]:
     data = open(os.path.join(work, name + ".parquet"), "rb").read()
     for t in range(70):
         b = bytearray(data)

@@ -148,8 +148,62 @@ static int dump(int argc, char **argv) {
     return rc;
 }
 
+/* --rows FILE COLUMN...: the same cells through the generic row reader (fsift_rows, format
+ * from the file name), as JSON strings or null. */
+static int rows_dump(int argc, char **argv) {
+    fsift_rows_opts o;
+    memset(&o, 0, sizeof o);
+    o.columns = (const char *const *)argv + 3;
+    o.ncolumns = argc - 3;
+    fsift_rows *r;
+    if (fsift_rows_open(argv[2], FSIFT_ROWS_AUTO, &o, &r)) {
+        fprintf(stderr, "error: %s\n", fsift_last_error());
+        return 1;
+    }
+    fsift_row row;
+    int rc;
+    while ((rc = fsift_rows_next(r, &row)) == 1) {
+        putchar('{');
+        for (int i = 0; i < o.ncolumns; i++) {
+            if (i) putchar(',');
+            json_str(argv[3 + i], strlen(argv[3 + i]));
+            putchar(':');
+            if (row.value[i]) json_str(row.value[i], row.value_len[i]);
+            else fputs("null", stdout);
+        }
+        puts("}");
+    }
+    if (rc < 0) fprintf(stderr, "error: %s\n", fsift_last_error());
+    fsift_rows_free(r);
+    return rc < 0;
+}
+
+/* --pages FILE: counts the page kinds, walking the page headers from the first byte (writers
+ * store the chunks back to back) up to the first thing that is not a page: "v1 N v2 N dict N". */
+static int pages(const char *path) {
+    void *buf;
+    size_t n;
+    if (fsift_file_read(path, (size_t)1 << 30, &buf, &n) || n < 12) return 1;
+    const uint8_t *b = buf;
+    size_t flen = (size_t)b[n - 8] | (size_t)b[n - 7] << 8 | (size_t)b[n - 6] << 16 | (size_t)b[n - 5] << 24;
+    size_t end = flen + 12 <= n ? n - 8 - flen : 4, pos = 4;
+    int cnt[4] = {0, 0, 0, 0};
+    while (pos < end) {
+        pq_page_header h;
+        size_t hl;
+        if (pq_page_header_parse(b + pos, end - pos, &h, &hl) || h.type < 0 || h.type > 3) break;
+        cnt[h.type]++;
+        pos += hl + (size_t)h.compressed_size;
+    }
+    printf("v1 %d v2 %d dict %d\n", cnt[0], cnt[3], cnt[2]);
+    free(buf);
+    return cnt[0] + cnt[3] > 0 ? 0 : 1; /* page indexes or bloom filters may follow the pages */
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "--dump")) return dump(argc, argv);
+    if (argc == 3 && !strcmp(argv[1], "--pages")) return pages(argv[2]);
+    if (argc >= 4 && !strcmp(argv[1], "--rows")) return rows_dump(argc, argv);
     RUN(test_rle_spec);
     RUN(test_delta_spec);
     RUN(test_hostile_footers);

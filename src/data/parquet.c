@@ -403,6 +403,12 @@ static fsift_status decode_fixed(chunk_ctx *k, int enc, const uint8_t *p, size_t
         for (int64_t i = 0; i < nonnull; i++) dst[i] = (uint8_t)((p[i >> 3] >> (i & 7)) & 1);
         return FSIFT_OK;
     }
+    if (enc == 3 && type == FSIFT_PQ_BOOLEAN) { /* RLE booleans: 4-byte length, then the hybrid at width 1 */
+        if (size < 4 || le32(p) > size - 4 || pq_rle_decode(p + 4, le32(p), 1, k->u32, nonnull))
+            return CERR("bad RLE booleans", k->col->name);
+        for (int64_t i = 0; i < nonnull; i++) dst[i] = (uint8_t)k->u32[i];
+        return FSIFT_OK;
+    }
     if (enc == 0) {
         if ((uint64_t)nonnull > size / es) return CERR("truncated PLAIN values", k->col->name);
         memcpy(dst, p, (size_t)nonnull * es);

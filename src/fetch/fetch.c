@@ -329,8 +329,10 @@ static void dispatch(engine *en, double now) {
     size_t n = en->rlen;
     for (size_t i = 0; i < n && en->active < o->concurrency && en->rlen; i++) {
         host *h = ring_pop(en);
-        item *it = h->head;
-        if ((o->host_conns <= 0 || h->active < o->host_conns) && now >= h->next_start && now >= it->not_before) {
+        /* as many of this host's rows as its limits allow, then the next host */
+        while (h->head && en->active < o->concurrency && (o->host_conns <= 0 || h->active < o->host_conns) &&
+               now >= h->next_start && now >= h->head->not_before) {
+            item *it = h->head;
             h->head = it->next;
             if (!h->head) h->tail = NULL;
             en->queued--;
