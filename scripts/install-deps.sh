@@ -46,6 +46,7 @@ PACKAGES=(
     python3-regex       # CLIP tokenizer oracle: the \p{L}/\p{N} pre-split pattern (tests/clip_tok_ref.py)
     slurm-wlm           # Slurm (slurmctld, slurmd, slurm-client): tests/slurm_ci.sh runs `facesift slurm` on a single-node cluster
     munge               # Slurm's authentication daemon (munged), started by scripts/slurm/start.sh
+    parallel            # GNU parallel: the no-Slurm scale-out flow of docs/cluster.md, run by tests/script_slurm_cli.sh
 )
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -114,4 +114,21 @@ kill "$holder"; wait "$holder" 2>/dev/null
 "$BIN" slurm merge arr > u.txt 2>&1 && grep -q "stale lock" u.txt && echo "stale lock taken over" || bad "stale lock: $(cat u.txt)"
 [ ! -e arr/slurm/merge.lock ] || bad "lock left behind"
 $PY "$G" compare single arr/merged || bad "merged output differs from the single-process build"
+
+step "the same flow with GNU parallel (docs/cluster.md): a failed shard job, --resume-failed, merge"
+if command -v parallel >/dev/null 2>&1; then
+    mkdir -p par/shards && touch par/shards/1  # job 1 fails: its output folder is a file
+    parallel --joblog par/jobs.log "$BIN" build shards -o par/shards/{} --shard {}/3 --quiet ::: 0 1 2 > /dev/null 2> par/err1.txt
+    rc=$?
+    [ $rc = 1 ] && echo "parallel: 1 job failed (exit $rc): $(grep -m1 'not a folder' par/err1.txt)" || bad "parallel run 1: exit $rc"
+    rm par/shards/1
+    parallel --joblog par/jobs.log --resume-failed "$BIN" build shards -o par/shards/{} --shard {}/3 --quiet ::: 0 1 2 > /dev/null ||
+        bad "parallel --resume-failed"
+    [ "$(tail -n +2 par/jobs.log | wc -l)" = 4 ] && echo "--resume-failed reran only job 1 ($(tail -n 1 par/jobs.log | cut -f 7,9))" ||
+        bad "joblog: $(cat par/jobs.log)"
+    "$BIN" merge par/shards/* -o par/merged > /dev/null || bad "merge of the parallel outputs"
+    $PY "$G" compare single par/merged || bad "parallel + merge differs from the single-process build"
+else
+    echo "NOTE: GNU parallel is not installed here (scripts/install-deps.sh installs it): its flow was not run"
+fi
 exit $fail
