@@ -77,8 +77,15 @@ diff -r rel/release exp >/dev/null && echo "build --layout faceid6m == export: o
 "$BIN" verify exp || bad "verify exp"
 "$BIN" export out1 --layout instantid -o iid >/dev/null || bad "export instantid"
 $PY "$T" check-instantid iid/instantid.jsonl || bad "instantid (export)"
-"$BIN" build shards -o out_iid --instantid-jsonl --quiet >/dev/null || bad "build --instantid-jsonl"
+"$BIN" build shards/s1.tar.gz -o out_iid --instantid-jsonl --quiet >/dev/null || bad "build --instantid-jsonl"
 $PY "$T" check-instantid out_iid/instantid/instantid.jsonl || bad "instantid (wds build)"
+
+"$BIN" verify out_iid >/dev/null || bad "verify out_iid (webdataset output with instantid/ beside it)"
+
+step "release folder as input"
+"$BIN" build rel/release -o out_relin --quiet >/dev/null || bad "build from a release folder"
+n_rel=$(grep -c '"reason":"kept"' out_relin/00000_reasons.jsonl)
+[ "$n_rel" = "$kept" ] && echo "release input: $n_rel of $kept samples kept again" || bad "release input: $n_rel kept, want $kept"
 
 step "--shard 0/2, 1/2 + merge == one run"
 "$BIN" build shards -o sh0 --shard 0/2 --quiet >/dev/null || bad "shard 0/2"
@@ -102,6 +109,23 @@ done
 $PY "$T" sha out_csv > shc.txt
 $PY "$T" sha killed > shk.txt
 cmp -s shc.txt shk.txt && echo "kill -9 + resume: identical ($(wc -l < shk.txt) files)" || { bad "kill + resume differs"; diff shc.txt shk.txt | head; }
+
+step "disk full (a 256 KiB tmpfs), then resume after making room"
+mkdir -p full
+if mount -t tmpfs -o size=256k tmpfs full 2>/dev/null; then
+    trap 'umount "$WORK/full" 2>/dev/null' EXIT
+    "$BIN" build shards -o full/out --quiet >/dev/null 2>err.txt
+    rc=$?
+    [ $rc -eq 1 ] && grep -q "No space left" err.txt && echo "disk full: exit 1: $(head -c 160 err.txt)" || bad "disk full: exit $rc"
+    [ -z "$(find full -name '*.tmp.*')" ] || bad "disk full: temporary files left"
+    [ ! -f full/out/00000_stats.json ] || bad "disk full: shard 0 marked done"
+    mount -o remount,size=64m full && "$BIN" build shards -o full/out --quiet >/dev/null || bad "resume after disk full"
+    $PY "$T" sha full/out > shf.txt
+    cmp -s sha1.txt shf.txt && echo "disk full + resume: identical" || bad "disk full + resume differs"
+    umount full
+else
+    echo "disk full: NOT TESTED here (mounting a tmpfs needs root)"
+fi
 
 step "bad usage and unreadable output"
 "$BIN" build shards >/dev/null 2>&1; [ $? -eq 2 ] || bad "no -o: exit 2"
