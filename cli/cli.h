@@ -28,6 +28,7 @@ int cmd_build(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
+int cmd_text(int argc, char **argv);
 
 /* Prints "facesift: <context>: <fsift_last_error()>" to stderr and returns CLI_FAIL. */
 int cli_fail(const char *context);

@@ -27,6 +27,7 @@ static const command commands[] = {
     {"unpack", cmd_unpack, "check and extract split archives (unpack PREFIX -o DIR)"},
     {"verify", cmd_verify, "check a release-layout or webdataset output folder (verify DIR)"},
     {"subset", cmd_subset, "nested random subsets of a release folder (subset DIR --sizes 1K,10K -o OUT)"},
+    {"text", cmd_text, "keep the caption rows that pass the caption rule (text [FILE...] [--format F] -o OUT)"},
     {"get", cmd_get, "one sample of a release folder as JSON (get DIR N)"},
     {"eval", cmd_eval, "Face Sim, CLIP-T, CLIP-I of generated images (eval MANIFEST.jsonl -o DIR)"},
     {"eval-compare", cmd_eval_compare, "scaling study over eval runs: table + SVG (eval-compare RUN_DIR... -o DIR)"},

@@ -71,6 +71,12 @@ typedef struct fsift_matcher_info {
 } fsift_matcher_info;
 void fsift_matcher_get_info(const fsift_matcher *m, fsift_matcher_info *info);
 
+/* The i-th pattern (0 <= i < info.patterns): its folded words joined by single spaces
+ * (borrowed, not NUL-terminated: *len bytes), its category and its kind (fsift_term_kind, or
+ * 3 with category -1 for an exclusion). Returns 0 past the end. For tools and benchmarks. */
+int fsift_matcher_pattern(const fsift_matcher *m, size_t i, const char **text, size_t *len, int *category,
+                          int *kind);
+
 /* Case-folds a caption as the matcher sees it (tests, tools): Latin letters lowered with
  * Unicode simple case folding, every non-word character (punctuation, spaces, hyphens,
  * apostrophes, invalid UTF-8 is kept as an opaque letter) mapped to one space. Writes at most

@@ -693,3 +693,14 @@ size_t fsift_matcher_all(const fsift_matcher *m, const char *text, size_t len, f
     scan(&c);
     return c.count;
 }
+
+int fsift_matcher_pattern(const fsift_matcher *m, size_t i, const char **text, size_t *len, int *category, int *kind) {
+    if (!m || i >= m->lex.npats) return 0;
+    const lex_pattern *P = &m->lex.pats[i];
+    const lex_term *T = &m->lex.terms[P->term];
+    *text = P->folded + 1;
+    *len = P->len - 2;
+    *category = T->category;
+    *kind = T->kind;
+    return 1;
+}
