@@ -116,6 +116,7 @@ typedef struct shard_run {
     fsift_tar_writer *tw;
     pipe_release *rl;
     int64_t next_n;
+    pipe_progress *progress;
     int64_t counts[FSIFT_R_COUNT], samples;
     double ms[ST_COUNT], read_ms;
     jbuf reasons;
@@ -161,6 +162,7 @@ static fsift_status cb_write(void *ctx, pipe_slot *slot) {
         else st = pipe_release_put(sr->rl, sr->next_n++, &k);
     }
     sr->ms[ST_WRITE] += fsift_now_ms() - t;
+    pipe_progress_sample(sr->progress, r->reason == FSIFT_R_KEPT);
     return st;
 }
 
@@ -256,7 +258,8 @@ static fsift_status read_done_stats(const char *path, const char *flags, int64_t
 }
 
 static fsift_status run_shard(const fsift_build_options *o, void **states, const fsift_input_shard *sh, int index,
-                              const char *flags, int64_t first_id, pipe_release *rl, int64_t *kept) {
+                              const char *flags, int64_t first_id, pipe_release *rl, pipe_progress *pg,
+                              int64_t *kept) {
     char path[4096], tmp[4096];
     double t0 = fsift_now_ms();
     shard_run sr;
@@ -267,6 +270,8 @@ static fsift_status run_shard(const fsift_build_options *o, void **states, const
     sr.face_states = states;
     sr.next_n = first_id;
     sr.rl = rl;
+    sr.progress = pg;
+    pipe_progress_shard(pg, sh->count);
     fsift_status s = fsift_sample_reader_open(sh, o->max_file_bytes, &sr.rd);
     if (s) return s;
     if (o->layout == FSIFT_LAYOUT_WDS) {
@@ -308,8 +313,9 @@ static fsift_status run_shard(const fsift_build_options *o, void **states, const
     }
     if (!s) {
         *kept = sr.counts[0];
+        pipe_progress_shard_done(pg, sr.samples);
         if (input_err[0]) fsift_log(FSIFT_LOG_WARN, "shard %05d (%s): input ends early: %s", index, sh->name, input_err);
-        if (o->progress) {
+        if (o->progress && !pg->tty) {
             double dt = (fsift_now_ms() - t0) / 1000.0;
             fsift_log(FSIFT_LOG_INFO, "shard %05d (%s): %lld samples, %lld kept, %.1f samples/s", index, sh->name,
                       (long long)sr.samples, (long long)sr.counts[0], dt > 0 ? (double)sr.samples / dt : 0.0);
@@ -370,6 +376,10 @@ fsift_status fsift_build_run(const fsift_build_options *o, const char *const *in
     for (int t = 0; !s && t < o->threads; t++)
         if (o->face->thread_new) s = o->face->thread_new(o->face->ctx, &states[t]);
     int64_t next_id = 0;
+    int mine = 0;
+    for (int i = 0; i < in.n; i++) mine += i % o->shard_count == o->shard_index;
+    pipe_progress pg;
+    pipe_progress_start(&pg, o->progress, mine);
     fsift_status first_fail = FSIFT_OK;
     char fail_msg[1024] = "";
     for (int i = 0; !s && i < in.n; i++) {
@@ -379,8 +389,10 @@ fsift_status fsift_build_run(const fsift_build_options *o, const char *const *in
         if (access(path, F_OK) == 0) {
             s = read_done_stats(path, flags, &kept);
             if (!s) totals->shards_skipped++;
+            if (!s) pg.shards_total--; /* the ETA counts the work left */
         } else {
-            fsift_status e = run_shard(o, states, &in.shards[i], i, flags, next_id, o->layout ? &rl : NULL, &kept);
+            fsift_status e = run_shard(o, states, &in.shards[i], i, flags, next_id, o->layout ? &rl : NULL, &pg,
+                                       &kept);
             if (e == FSIFT_E_IO || e == FSIFT_E_NOMEM || e == FSIFT_E_INTERNAL) {
                 s = e; /* the output side failed: stop */
                 fsift_error_prefix("shard %05d (%s)", i, in.shards[i].name);
@@ -402,6 +414,7 @@ fsift_status fsift_build_run(const fsift_build_options *o, const char *const *in
         next_id += kept;
         totals->kept += kept;
     }
+    pipe_progress_end(&pg);
     /* totals from every stats file of this run's shards */
     for (int i = 0; !s && i < in.n; i++) {
         if (i % o->shard_count != o->shard_index) continue;

@@ -123,6 +123,21 @@ fsift_status pipe_release_put(pipe_release *rl, int64_t n, const pipe_kept *k);
 fsift_status pipe_release_png(const uint8_t *img, size_t size, void **png, size_t *png_size);
 fsift_status pipe_release_prepare(const char *dir, int layout);
 
+/* ---- progress (progress.c; writer thread only) -------------------------------------- */
+
+typedef struct pipe_progress {
+    int enabled, tty, last_len;
+    int shards_total, shards_done;
+    int64_t samples, kept, samples_done_shards, cur_expected;
+    double t0, last;
+} pipe_progress;
+
+void pipe_progress_start(pipe_progress *p, int enabled, int shards_total);
+void pipe_progress_shard(pipe_progress *p, int64_t expected); /* expected samples, -1 unknown */
+void pipe_progress_sample(pipe_progress *p, int kept);
+void pipe_progress_shard_done(pipe_progress *p, int64_t samples_in_shard);
+void pipe_progress_end(pipe_progress *p);
+
 /* ---- helpers (build.c) --------------------------------------------------------------- */
 
 /* Deletes leftover "*.tmp.<pid>[.<n>]" files of dead processes under dir (2 levels). */
