@@ -72,6 +72,16 @@ static char *abs_path(const char *p) {
     return r;
 }
 
+/* path made absolute without touching the file system (a dry run's OUT need not exist) */
+static char *join_cwd(const char *p) {
+    char cwd[PATH_MAX];
+    if (p[0] == '/') return strdup(p);
+    if (!getcwd(cwd, sizeof cwd)) return NULL;
+    char *r = malloc(strlen(cwd) + strlen(p) + 2);
+    if (r) sprintf(r, "%s/%s", cwd, p);
+    return r;
+}
+
 /* Holds flock(LOCK_EX) on OUT/slurm/.submit.lock; returns the fd or -1 (message printed). */
 static int submit_lock(const char *out) {
     char p[4200];
@@ -212,8 +222,9 @@ static int slurm_build(int argc, char **argv) {
         return CLI_USAGE;
     }
     char *self = realpath("/proc/self/exe", NULL);
-    fsift_status st = fsift_slurm_mkdirs(b.out);
+    fsift_status st = b.dry_run ? FSIFT_OK : fsift_slurm_mkdirs(b.out); /* a dry run writes nothing */
     char *out = st ? NULL : abs_path(b.out);
+    if (!out && !st && b.dry_run) out = join_cwd(b.out);
     const char *menv = getenv("FSIFT_MODELS_DIR");
     struct stat sb;
     char *models = abs_path(menv && menv[0] ? menv : "models");

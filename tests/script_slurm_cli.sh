@@ -58,7 +58,7 @@ for l in '#SBATCH --array=0-2' '#SBATCH --cpus-per-task=2' '#SBATCH --time=01:00
          "--threads' '2'" '--shard "$I/3"' "#SBATCH --output=$WORK/dry/slurm/logs/%A_%a.out"; do
     grep -qF -- "$l" dry.sh || bad "dry-run script lacks: $l"
 done
-[ ! -e dry/slurm/jobs.json ] && [ ! -e dry/slurm/job.sh ] && echo "dry run: script printed, nothing written or submitted" || bad "dry run wrote files"
+[ ! -e dry ] && echo "dry run: script printed, nothing written or submitted" || bad "dry run wrote files"
 
 step "no sbatch on PATH; an sbatch that cannot reach the controller"
 mkdir -p empty fakebin
