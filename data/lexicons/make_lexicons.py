@@ -32,7 +32,7 @@ ROOTS = {
 
 # Common occupations that the WordNet filters below drop because the word is also a
 # frequent verb or adjective, or that sit outside the roots (written here).
-PROFESSION_EXTRA = """cook engineer firefighter police officer policeman policewoman cop student
+PROFESSION_EXTRA = """cook engineer firefighter fireman police officer policeman policewoman cop student
 astronaut nun monk mechanic tailor wrestler golfer fashion model supermodel runway model
 tour guide fire chief chief executive CEO CFO CTO entrepreneur businessman businesswoman
 businessperson influencer youtuber blogger vlogger streamer content creator rapper DJ
