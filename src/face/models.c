@@ -22,7 +22,7 @@
 static fsift_status file_sha12(const char *path, char out[13]) {
     FILE *f = fopen(path, "rb");
     if (!f) return fsift_error(FSIFT_E_IO, "face: cannot open %s", path);
-    fsift_sha256 h;
+    fsift_sha256 h = {0};
     fsift_status st = fsift_sha256_init(&h);
     if (st) {
         fclose(f);
@@ -98,35 +98,44 @@ static fsift_status set_embed_dim(fsift_face_models *m) {
     return FSIFT_OK;
 }
 
-/* SCRFD: output kinds by last-axis width (1, 4, 10), strides by row count, largest first. */
-static fsift_status map_scrfd_outputs(face_net *n, const char *path) {
+/* SCRFD: output kinds by last-axis width (1, 4, 10), strides by row count, largest first;
+ * shapes from a plan at the detector's canvas size (file shapes may be dynamic). */
+static fsift_status map_scrfd_outputs(face_net *n, const char *path, int det_size) {
     if (n->n_outputs != 9)
         return fsift_error(FSIFT_E_UNSUPPORTED, "face: %s has %d outputs; facesift reads SCRFD models with keypoints (9 outputs)",
                            path, n->n_outputs);
+    fsift_tensor in = {.dtype = FSIFT_DTYPE_FLOAT32, .rank = 4, .dims = {1, 3, 0, 0}};
+    in.dims[2] = n->spec.in_h > 0 ? n->spec.in_h : det_size;
+    in.dims[3] = n->spec.in_w > 0 ? n->spec.in_w : det_size;
+    fsift_session *s = NULL;
+    fsift_status st = fsift_session_new(n->model, 1, &s);
+    if (!st) st = fsift_session_plan(s, &in, 1);
     int cnt[3] = {0, 0, 0};
     int64_t rows[9];
-    for (int i = 0; i < 9; i++) {
-        fsift_io_info o;
-        fsift_status st = fsift_model_output(n->model, i, &o);
-        if (st) return st;
+    for (int i = 0; i < 9 && !st; i++) {
+        fsift_tensor o;
+        if ((st = fsift_session_output(s, i, &o))) break;
         int64_t w = o.rank >= 1 ? o.dims[o.rank - 1] : -1;
         int kind = w == 1 ? 0 : w == 4 ? 1 : w == 10 ? 2 : -1;
-        if (kind < 0 || cnt[kind] == 3)
-            return fsift_error(FSIFT_E_UNSUPPORTED, "face: %s output %d (last axis %lld) is not an SCRFD score/box/kps map",
-                               path, i, (long long)w);
-        rows[i] = o.rank >= 2 ? o.dims[o.rank - 2] : -1;
+        if (kind < 0 || cnt[kind] == 3) {
+            st = fsift_error(FSIFT_E_UNSUPPORTED, "face: %s output %d (last axis %lld) is not an SCRFD score/box/kps map",
+                             path, i, (long long)w);
+            break;
+        }
+        rows[i] = fsift_tensor_numel(&o) / w;
         n->out_map[3 * kind + cnt[kind]++] = i;
     }
-    /* order each kind by rows descending when known; unknown (dynamic) keeps file order */
-    for (int k = 0; k < 3; k++)
-        for (int a = 0; a < 3; a++)
-            for (int b = a + 1; b < 3; b++) {
-                int *x = &n->out_map[3 * k + a], *y = &n->out_map[3 * k + b];
-                if (rows[*x] > 0 && rows[*y] > 0 && rows[*y] > rows[*x]) {
-                    int t = *x;
-                    *x = *y;
-                    *y = t;
-                }
+    fsift_session_free(s);
+    if (st) {
+        fsift_error_prefix("face: %s", path);
+        return st;
+    }
+    for (int k = 0; k < 3; k++) /* within a kind: most rows (stride 8) first; stable */
+        for (int a = 1; a < 3; a++)
+            for (int b = a; b > 0 && rows[n->out_map[3 * k + b]] > rows[n->out_map[3 * k + b - 1]]; b--) {
+                int t = n->out_map[3 * k + b];
+                n->out_map[3 * k + b] = n->out_map[3 * k + b - 1];
+                n->out_map[3 * k + b - 1] = t;
             }
     return FSIFT_OK;
 }
@@ -158,7 +167,7 @@ static fsift_status load_antelope(fsift_face_models *m, const char *dir) {
         goto done;
     }
     snprintf(path, sizeof path, "%s/%s", dir, det);
-    if ((st = load_net(&m->nets[0], "scrfd", path)) || (st = map_scrfd_outputs(&m->nets[0], path))) goto done;
+    if ((st = load_net(&m->nets[0], "scrfd", path)) || (st = map_scrfd_outputs(&m->nets[0], path, m->opts.det_size))) goto done;
     m->n_nets = 1;
     if ((st = file_sha12(path, sha))) goto done;
     snprintf(m->det_id, sizeof m->det_id, "%s@%s", det, sha);
