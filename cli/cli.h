@@ -27,6 +27,7 @@ int cmd_get(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
 int cmd_text(int argc, char **argv);
 

@@ -22,6 +22,7 @@ static const command commands[] = {
     {"pack", cmd_pack, "split gzip tar of a dataset folder (pack DIR -o PREFIX [--part-size 4G])"},
     {"build", cmd_build, "the FaceID-6M pipeline: shards in, filtered dataset out (build INPUT... -o OUT)"},
     {"merge", cmd_merge, "combine build --shard outputs in input order (merge SHARD_OUT... -o OUT)"},
+    {"report", cmd_report, "one self-contained HTML page about a build output (report OUT [-o OUT/report.html])"},
     {"export", cmd_export, "webdataset output to FaceID-6M / InstantID layout (export OUT --layout L -o DIR)"},
     {"slurm", cmd_slurm, "build as a Slurm job array, then status/resume/merge (slurm build INPUT... -o OUT --tasks N)"},
     {"unpack", cmd_unpack, "check and extract split archives (unpack PREFIX -o DIR)"},

@@ -24,6 +24,9 @@ real default models).
       paths resolve relative to the JSONL's folder; .npy loads as float32 (D,).
   build_e2e.py check-release DIR N
       FaceID-6M layout: 0..N-1 .png (real PNGs), .npy, face/.png; faceid6m.jsonl has N lines.
+  build_e2e.py check-report HTML KEPT
+      The report parses, has the funnel + 4 histograms as inline SVG, one 240 px inline JPEG
+      thumbnail per kept sample (up to 24), and refers to nothing outside the page.
   build_e2e.py sha DIR
       sha256 of every file under DIR (stats files without their "run" member), one per line.
 """
@@ -337,6 +340,46 @@ def check_release(d, n):
     return ok
 
 
+def check_report(path, kept):
+    """Self-contained page: parses, 1 funnel + 4 histogram SVGs, one inline JPEG per kept
+    sample (up to 24) that Pillow decodes, no external resource."""
+    import base64
+    import html.parser
+    import re
+
+    class P(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.svg = 0
+            self.imgs = []
+            self.external = []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == 'svg':
+                self.svg += 1
+            for k in ('src', 'href'):
+                v = a.get(k) or ''
+                if v and not v.startswith('data:'):
+                    self.external.append(v)
+            if tag == 'img':
+                self.imgs.append(a.get('src', ''))
+            if tag in ('script', 'link', 'iframe'):
+                self.external.append(tag)
+
+    p = P()
+    text = open(path, encoding='utf-8').read()
+    p.feed(text)
+    ok = p.svg == 5 and not p.external and len(p.imgs) == min(int(kept), 24)
+    for src in p.imgs:
+        m = re.match(r'data:image/jpeg;base64,(.*)$', src)
+        im = Image.open(io.BytesIO(base64.b64decode(m.group(1)))) if m else None
+        if not im or im.width != 240:
+            ok = False
+    print(f'report: {p.svg} svg, {len(p.imgs)} thumbnails, external {p.external[:3]}: {"ok" if ok else "FAILED"}')
+    return ok
+
+
 def sha(d):
     for root, dirs, files in os.walk(d):
         dirs.sort()
@@ -366,6 +409,8 @@ def main():
         return 0 if check_instantid(sys.argv[2]) else 1
     if cmd == 'check-release':
         return 0 if check_release(sys.argv[2], sys.argv[3]) else 1
+    if cmd == 'check-report':
+        return 0 if check_report(sys.argv[2], sys.argv[3]) else 1
     if cmd == 'sha':
         sha(sys.argv[2])
         return 0

@@ -10,7 +10,9 @@
 #   - `facesift verify` passes on the webdataset output and the release layout;
 #   - 1 and 2 threads give identical files (sha256); --shard 0/2 + 1/2 + merge equals one
 #     run; kill -9 at several moments + rerun equals an uninterrupted run;
-#   - --layout faceid6m equals `export --layout faceid6m`; InstantID JSONL keys and paths.
+#   - --layout faceid6m equals `export --layout faceid6m`; InstantID JSONL keys and paths;
+#   - `facesift report` writes a self-contained page (SVG charts, inline thumbnails);
+#   - disk full (a small tmpfs, when mounting is allowed) fails cleanly and resumes.
 # Skips (77) when Pillow/NumPy, the photos or the models are missing.
 set -u
 SRC=${FSIFT_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -57,6 +59,11 @@ $PY "$T" check-wds "$WORK/out1" || bad "check-wds"
 "$BIN" analyze "$WORK"/redetect/*.{jpg,png,webp} --no-embedding --embed-largest > analyze.jsonl 2>/dev/null
 $PY "$T" check-kps "$WORK/redetect" analyze.jsonl || bad "landmarks re-detected"
 "$BIN" verify out1 || bad "verify out1"
+
+step "report"
+kept1=$(cat out1/*_reasons.jsonl | grep -c '"reason":"kept"')
+"$BIN" report out1 -o report.html >/dev/null || bad "report"
+$PY "$T" check-report report.html "$kept1" || bad "report content"
 
 step "other inputs: folder, JSONL list, CSV list"
 "$BIN" build folder -o out_folder --quiet >/dev/null || bad "build folder"

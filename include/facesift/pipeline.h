@@ -135,4 +135,10 @@ fsift_status fsift_merge(const char *const *dirs, int n, const char *out_dir);
  * training folder (images/, embeds/, instantid.jsonl). */
 fsift_status fsift_export(const char *wds_dir, int layout, int image_format, const char *out_dir);
 
+/* Writes one self-contained HTML page (inline SVG charts and base64 thumbnails, no network)
+ * about a finished webdataset output: the funnel of reasons, histograms of the shorter side,
+ * face count, largest-face share and score, a contact sheet of kept samples with their boxes
+ * and landmarks, examples of each reject reason, time per stage, versions and flags. */
+fsift_status fsift_report(const char *out_dir, const char *html_path);
+
 #endif

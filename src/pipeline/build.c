@@ -150,6 +150,9 @@ static fsift_status cb_write(void *ctx, pipe_slot *slot) {
         jb_puts(&sr->reasons, ",\"detail\":");
         jb_str(&sr->reasons, r->detail, strlen(r->detail));
     }
+    if (r->seen_w > 0) jb_printf(&sr->reasons, ",\"width\":%d,\"height\":%d", r->seen_w, r->seen_h);
+    if (r->seen_faces >= 0) jb_printf(&sr->reasons, ",\"n_faces\":%d", r->seen_faces);
+    if (r->seen_faces > 0) jb_printf(&sr->reasons, ",\"area_ratio\":%.6f,\"det_score\":%.6f", r->seen_ratio, r->seen_score);
     jb_puts(&sr->reasons, "}\n");
     fsift_status st = FSIFT_OK;
     if (r->reason == FSIFT_R_KEPT) {

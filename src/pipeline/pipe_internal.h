@@ -48,6 +48,10 @@ typedef struct pipe_result {
     char *json;               /* KEY.json text */
     size_t json_len;
     int width, height;        /* stored pixels */
+    /* what the rules saw, for the report (reasons file): 0 / -1 when not reached */
+    int seen_w, seen_h;       /* oriented full size (from the header) */
+    int seen_faces;           /* faces found, -1 when detection was not reached */
+    float seen_ratio, seen_score; /* largest face's area share and score */
     float bbox[4], kps[5][2];
     double ms[ST_COUNT];
 } pipe_result;

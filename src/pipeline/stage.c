@@ -196,6 +196,7 @@ static float box_ratio(const fsift_face *f, int w, int h) {
  * image); moves the largest box first. Returns the reason (0 = pass) and records it in r. */
 static int face_rules(const fsift_build_options *o, fsift_face_list *fl, int w, int h, pipe_result *r) {
     int n = fl->n_found > fl->n ? fl->n_found : fl->n;
+    r->seen_faces = n;
     char d[96];
     if (n < o->min_faces || fl->n == 0) {
         snprintf(d, sizeof d, "%d faces", n);
@@ -215,6 +216,8 @@ static int face_rules(const fsift_build_options *o, fsift_face_list *fl, int w, 
             fl->faces[0] = fl->faces[best];
             fl->faces[best] = tmp;
         }
+        r->seen_ratio = ratio;
+        r->seen_score = fl->faces[0].det_score;
         if (!(ratio >= o->min_face_ratio)) {
             snprintf(d, sizeof d, "largest face %.4f of the image", ratio);
             reject(r, FSIFT_R_FACE_TOO_SMALL, d);
@@ -226,6 +229,7 @@ static int face_rules(const fsift_build_options *o, fsift_face_list *fl, int w, 
 void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sample *s, pipe_result *r) {
     const fsift_build_options *o = cfg->o;
     memset(r, 0, sizeof *r);
+    r->seen_faces = -1;
     if (s->read_error) return reject(r, FSIFT_R_READ_ERROR, s->read_error);
     if (s->duplicate) return reject(r, FSIFT_R_DUPLICATE_KEY, "key or member repeated in the shard");
     fsift_text_match m;
@@ -254,6 +258,8 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
         return reject(r, decode_reason(st), fsift_last_error());
     }
     int W = info.orientation >= 5 ? info.height : info.width, H = info.orientation >= 5 ? info.width : info.height;
+    r->seen_w = W;
+    r->seen_h = H;
     if ((W < H ? W : H) < o->min_side) {
         r->ms[ST_DECODE] = fsift_now_ms() - t;
         char d[64];
@@ -349,7 +355,11 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
     if (st) {
         char msg[160];
         snprintf(msg, sizeof msg, "%s", fsift_last_error());
+        pipe_result keep = *r;
         pipe_result_clear(r);
+        memcpy(r->ms, keep.ms, sizeof r->ms);
+        r->seen_w = keep.seen_w, r->seen_h = keep.seen_h, r->seen_faces = keep.seen_faces;
+        r->seen_ratio = keep.seen_ratio, r->seen_score = keep.seen_score;
         reject(r, FSIFT_R_FACE_ERROR, msg);
     }
 done:
