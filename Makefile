@@ -35,12 +35,13 @@ fuzz-ci: fuzz
 bench: build
 	bash bench/run.sh $(BUILD)
 
-# The main job on the bundled sample. Until `facesift build` lands, it shows the runtime on
-# the pinned default models.
+# The main job on the bundled sample (scripts/build_sample.py: the fetched test photos with
+# captions and variants that exercise every rule) into out/sample/, then its report.
 run: setup build
-	@for f in models/mtcnn/onet.tflite models/mobilefacenet/MobileFaceNet.tflite \
-	          models/blazeface/face_detection_back_256x256_barracuda.onnx; do \
-	    echo "== $$f"; ./$(BUILD)/facesift model info $$f || exit 1; done
+	/usr/bin/python3 scripts/build_sample.py samples/build
+	./$(BUILD)/facesift build samples/build -o out/sample --threads $(JOBS)
+	./$(BUILD)/facesift report out/sample
+	@echo "dataset: out/sample/ (webdataset shards + stats)   report: out/sample/report.html"
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

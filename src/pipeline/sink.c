@@ -52,6 +52,15 @@ fsift_status pipe_wds_put(fsift_tar_writer *w, const pipe_kept *k) {
 }
 
 fsift_status pipe_mkdir(const char *dir) {
+    /* parents first (mkdir -p) */
+    char p[4096];
+    snprintf(p, sizeof p, "%s", dir);
+    for (char *q = p + 1; *q; q++)
+        if (*q == '/') {
+            *q = 0;
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) break; /* the final check says why */
+            *q = '/';
+        }
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return fsift_error(FSIFT_E_IO, "cannot create folder '%s': %s", dir, strerror(errno));
     struct stat st;

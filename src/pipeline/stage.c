@@ -197,6 +197,21 @@ static float box_ratio(const fsift_face *f, int w, int h) {
 static int face_rules(const fsift_build_options *o, fsift_face_list *fl, int w, int h, pipe_result *r) {
     int n = fl->n_found > fl->n ? fl->n_found : fl->n;
     r->seen_faces = n;
+    int best = 0;
+    float ratio = 0;
+    for (int i = 0; i < fl->n; i++) {
+        float q = box_ratio(&fl->faces[i], w, h);
+        if (q > ratio) ratio = q, best = i;
+    }
+    if (best != 0) { /* the largest true box first, whatever the detector's order */
+        fsift_face tmp = fl->faces[0];
+        fl->faces[0] = fl->faces[best];
+        fl->faces[best] = tmp;
+    }
+    if (fl->n > 0) {
+        r->seen_ratio = ratio;
+        r->seen_score = fl->faces[0].det_score;
+    }
     char d[96];
     if (n < o->min_faces || fl->n == 0) {
         snprintf(d, sizeof d, "%d faces", n);
@@ -204,24 +219,9 @@ static int face_rules(const fsift_build_options *o, fsift_face_list *fl, int w, 
     } else if (n > o->max_faces) {
         snprintf(d, sizeof d, "%d faces", n);
         reject(r, FSIFT_R_TOO_MANY_FACES, d);
-    } else {
-        int best = 0;
-        float ratio = 0;
-        for (int i = 0; i < fl->n; i++) {
-            float q = box_ratio(&fl->faces[i], w, h);
-            if (q > ratio) ratio = q, best = i;
-        }
-        if (best != 0) { /* the largest true box first, whatever the detector's order */
-            fsift_face tmp = fl->faces[0];
-            fl->faces[0] = fl->faces[best];
-            fl->faces[best] = tmp;
-        }
-        r->seen_ratio = ratio;
-        r->seen_score = fl->faces[0].det_score;
-        if (!(ratio >= o->min_face_ratio)) {
-            snprintf(d, sizeof d, "largest face %.4f of the image", ratio);
-            reject(r, FSIFT_R_FACE_TOO_SMALL, d);
-        }
+    } else if (!(ratio >= o->min_face_ratio)) {
+        snprintf(d, sizeof d, "largest face %.4f of the image", ratio);
+        reject(r, FSIFT_R_FACE_TOO_SMALL, d);
     }
     return r->reason;
 }
