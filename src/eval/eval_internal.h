@@ -23,6 +23,9 @@ typedef struct eval_items {
 /* Both report each bad line on stderr (unless quiet) and keep it as an item with error set;
  * only an unreadable manifest / folder is an error. */
 fsift_status eval_items_from_manifest(const char *path, eval_items *out, int quiet);
+/* The same from memory (borrowed; fuzz_eval_manifest); base_dir may be "". */
+fsift_status eval_items_from_manifest_memory(const char *data, size_t len, const char *base_dir, eval_items *out,
+                                             int quiet);
 fsift_status eval_items_from_dirs(const char *generated_dir, const char *reference, const char *prompts,
                                   eval_items *out, int quiet);
 void eval_items_free(eval_items *it);

@@ -89,13 +89,8 @@ fsift_status eval_mkdirs(const char *dir) {
     return FSIFT_OK;
 }
 
-fsift_status eval_items_from_manifest(const char *path, eval_items *out, int quiet) {
-    memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) return fsift_error(FSIFT_E_IO, "%s: cannot open the manifest (%s)", path, strerror(errno));
-    char dir[4096] = "";
-    const char *slash = strrchr(path, '/');
-    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+/* Reads manifest lines from f; path names the source in messages, dir resolves relative paths. */
+static fsift_status read_manifest(FILE *f, const char *path, const char *dir, eval_items *out, int quiet) {
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -135,8 +130,30 @@ fsift_status eval_items_from_manifest(const char *path, eval_items *out, int qui
         json_decref(o);
     }
     free(line);
-    fclose(f);
     if (st) eval_items_free(out);
+    return st;
+}
+
+fsift_status eval_items_from_manifest(const char *path, eval_items *out, int quiet) {
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f) return fsift_error(FSIFT_E_IO, "%s: cannot open the manifest (%s)", path, strerror(errno));
+    char dir[4096] = "";
+    const char *slash = strrchr(path, '/');
+    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    fsift_status st = read_manifest(f, path, dir, out, quiet);
+    fclose(f);
+    return st;
+}
+
+fsift_status eval_items_from_manifest_memory(const char *data, size_t len, const char *base_dir, eval_items *out,
+                                             int quiet) {
+    memset(out, 0, sizeof *out);
+    if (!len) return FSIFT_OK;
+    FILE *f = fmemopen((void *)data, len, "rb");
+    if (!f) return fsift_error(FSIFT_E_NOMEM, "manifest: cannot open the buffer");
+    fsift_status st = read_manifest(f, "manifest", base_dir, out, quiet);
+    fclose(f);
     return st;
 }
 
