@@ -15,22 +15,8 @@
 #    second request;
 #  - the run ends in well under its worst case (no hang), a --deadline run stops on time
 #    and leaves no stats file, and without --allow-private every loopback URL is refused.
-set -u
-SRC=${FSIFT_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-BIN=${FSIFT_BIN:-$SRC/build/facesift}
-WORK=${FSIFT_BUILD_DIR:-/tmp}/fetch_faults
-PY=/usr/bin/python3
-if ! $PY -c 'import PIL' 2>/dev/null; then
-    echo "SKIP: /usr/bin/python3 lacks Pillow (apt-get install python3-pil)"
-    exit 77
-fi
-rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
-$PY "$SRC/tests/fetch_server.py" "$WORK/port" &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null' EXIT
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-PORT=$(cat "$WORK/port") || { echo "server did not start"; exit 1; }
-fail=0
+NAME=fetch_faults
+. "$(dirname "$0")/fetch_server.sh"
 
 # The list and the expected outcome of each row (status, error substring).
 $PY - "$PORT" "$WORK" <<'PYEOF' || exit 1

@@ -10,22 +10,8 @@
 #    `concurrency` URLs (those in flight at the kill) are requested twice.
 #  - Run C reads the same rows from a LAION-shaped parquet file written by DuckDB (URL/TEXT
 #    columns, detected without flags): same keys, images and statuses as A.
-set -u
-SRC=${FSIFT_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-BIN=${FSIFT_BIN:-$SRC/build/facesift}
-WORK=${FSIFT_BUILD_DIR:-/tmp}/fetch_resume
-PY=/usr/bin/python3
-if ! $PY -c 'import PIL' 2>/dev/null; then
-    echo "SKIP: /usr/bin/python3 lacks Pillow (apt-get install python3-pil)"
-    exit 77
-fi
-rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
-$PY "$SRC/tests/fetch_server.py" "$WORK/port" &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null' EXIT
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-PORT=$(cat "$WORK/port") || { echo "server did not start"; exit 1; }
-fail=0
+NAME=fetch_resume
+. "$(dirname "$0")/fetch_server.sh"
 for run in a b; do
     $PY -c "
 import json, sys

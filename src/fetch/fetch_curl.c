@@ -274,7 +274,7 @@ int engine_start(engine *en, item *it, double now) {
 }
 
 void engine_release(engine *en, xfer *x) {
-    if (x->cap > ((size_t)4 << 20)) { /* keep small buffers only */
+    if (x->cap > ((size_t)256 << 10)) { /* idle transfers keep at most 256 KiB each */
         free(x->buf);
         x->buf = NULL;
         x->cap = 0;
