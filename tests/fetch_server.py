@@ -23,6 +23,7 @@ Binds an ephemeral port on 127.0.0.1, writes it to PORTFILE, and serves until ki
                         "facesift: noimageai" (ours) | "otherbot: noai" (someone else's) |
                         "noindex, nofollow" | "nofollow" (not an opt-out)
   /_counts              JSON {path: requests} of every path requested so far
+  /_inflight?TAG        JSON {"max": most requests with query string TAG served at once}
 
 Every fault is chosen by the path, so a test knows each URL's expected outcome.
 """
@@ -38,6 +39,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from PIL import Image
 
 COUNTS = {}
+INFLIGHT = {}  # query string -> [now, max]
 LOCK = threading.Lock()
 CACHE = {}
 
@@ -89,6 +91,22 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(200, image_bytes(n, fmt), ct, extra)
 
     def do_GET(self):
+        tag = self.path.split("?", 1)[1] if "?" in self.path else ""
+        if self.path.startswith("/_inflight"):
+            with LOCK:
+                body = json.dumps({"max": INFLIGHT.get(tag, [0, 0])[1]}).encode()
+            return self.send_body(200, body, "application/json")
+        with LOCK:
+            st = INFLIGHT.setdefault(tag, [0, 0])
+            st[0] += 1
+            st[1] = max(st[1], st[0])
+        try:
+            self.route()
+        finally:
+            with LOCK:
+                INFLIGHT[tag][0] -= 1
+
+    def route(self):
         full = self.path
         with LOCK:
             COUNTS[full] = COUNTS.get(full, 0) + 1

@@ -14,7 +14,8 @@
 #  - retries: /404 requested once, /500 1 + retries times, /flaky and /429 succeed on the
 #    second request;
 #  - the run ends in well under its worst case (no hang), a --deadline run stops on time
-#    and leaves no stats file, and without --allow-private every loopback URL is refused.
+#    and leaves no stats file, and without --allow-private every loopback URL is refused;
+#  - --host-conns and --host-rps hold (the server counts requests in flight).
 NAME=fetch_faults
 . "$(dirname "$0")/fetch_server.sh"
 
@@ -133,6 +134,21 @@ printf '{"url": "http://127.0.0.1:%s/img/1.jpg"}\n{"url": "http://localhost:%s/i
 n=$(grep -c '"private address refused' "$WORK/private/00000.jsonl" 2>/dev/null)
 if [ "$n" != 3 ]; then echo "FAIL: $n of 3 loopback URLs refused without --allow-private"; fail=1
 else echo "ok: loopback refused without --allow-private (127.0.0.1, localhost, [::1])"; fi
+
+# Per-host limits: 16 slow URLs at --concurrency 8 --host-conns 2 are never served more than 2
+# at once (the server counts); 10 URLs at --host-rps 10 take at least 0.9 s.
+for i in $(seq 16); do echo "{\"url\": \"http://127.0.0.1:$PORT/slow/$i.jpg?conns\"}"; done > "$WORK/conns.jsonl"
+"$BIN" fetch "$WORK/conns.jsonl" -o "$WORK/conns" --no-text-filter --allow-private --quiet --concurrency 8 --host-conns 2 2> /dev/null
+max=$(curl -s "http://127.0.0.1:$PORT/_inflight?conns" | $PY -c 'import json,sys; print(json.load(sys.stdin)["max"])')
+ok=$(grep -c '"status":"success"' "$WORK/conns/00000.jsonl" 2>/dev/null)
+if [ "$max" != 1 ] && [ "$max" != 2 ] || [ "$ok" != 16 ]; then echo "FAIL: --host-conns 2: $max at once, $ok/16 fetched"; fail=1
+else echo "ok: --host-conns 2: at most $max requests at once on the server, 16/16 fetched"; fi
+for i in $(seq 10); do echo "{\"url\": \"http://127.0.0.1:$PORT/img/$i.jpg?rps\"}"; done > "$WORK/rps.jsonl"
+t0=$(date +%s.%N)
+"$BIN" fetch "$WORK/rps.jsonl" -o "$WORK/rps" --no-text-filter --allow-private --quiet --concurrency 8 --host-rps 10 2> /dev/null
+t1=$(date +%s.%N)
+$PY -c "import sys; t=float(sys.argv[2])-float(sys.argv[1]); print(f'--host-rps 10, 10 URLs: {t:.2f} s'); sys.exit(t < 0.9)" "$t0" "$t1" \
+    || { echo "FAIL: --host-rps 10 did not space the requests"; fail=1; }
 
 # Bad usage exits 2.
 "$BIN" fetch 2> /dev/null; [ $? = 2 ] || { echo "FAIL: fetch without arguments should exit 2"; fail=1; }
