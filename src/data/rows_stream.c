@@ -144,17 +144,23 @@ fsift_status fsift_instream_open_mem(const void *data, size_t size, fsift_instre
     return finish_open(s, out);
 }
 
+/* Refills the compressed input when it is used up. Returns 1 at the end of the input (an
+ * error when a member/frame is still open: `mid`), 0 when bytes are there, or an error. */
+static int need_input(fsift_instream *s, int mid, const char *codec) {
+    if (s->raw_pos < s->raw_len) return 0;
+    fsift_status st = raw_fill(s);
+    if (st) return st;
+    if (s->raw_len > 0) return 0;
+    if (mid) return fsift_error(FSIFT_E_FORMAT, "%s: %s stream is truncated", s->name, codec);
+    return 1;
+}
+
 static fsift_status read_gzip(fsift_instream *s, unsigned char *buf, size_t cap, size_t *got) {
     size_t done = 0;
     while (done == 0) {
-        if (s->raw_pos == s->raw_len) {
-            fsift_status st = raw_fill(s);
-            if (st) return st;
-            if (s->raw_len == 0) {
-                if (!s->z_end) return fsift_error(FSIFT_E_FORMAT, "%s: gzip stream is truncated", s->name);
-                break;
-            }
-        }
+        int e = need_input(s, !s->z_end, "gzip");
+        if (e < 0) return (fsift_status)e;
+        if (e) break;
         if (s->z_end) { /* another member follows */
             inflateReset(&s->z);
             s->z_end = 0;
@@ -183,14 +189,9 @@ static fsift_status read_gzip(fsift_instream *s, unsigned char *buf, size_t cap,
 static fsift_status read_zstd(fsift_instream *s, unsigned char *buf, size_t cap, size_t *got) {
     size_t done = 0;
     while (done == 0) {
-        if (s->raw_pos == s->raw_len) {
-            fsift_status st = raw_fill(s);
-            if (st) return st;
-            if (s->raw_len == 0) {
-                if (s->zs_mid) return fsift_error(FSIFT_E_FORMAT, "%s: zstd stream is truncated", s->name);
-                break;
-            }
-        }
+        int e = need_input(s, s->zs_mid, "zstd");
+        if (e < 0) return (fsift_status)e;
+        if (e) break;
         ZSTD_inBuffer in = {s->raw, s->raw_len, s->raw_pos};
         ZSTD_outBuffer o = {buf, cap, 0};
         size_t rc = ZSTD_decompressStream(s->zs, &o, &in);

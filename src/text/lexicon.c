@@ -42,19 +42,33 @@ size_t lex_fold_term(const char *s, size_t n, char *out, size_t cap) {
     return m + 2;
 }
 
-static fsift_status add_pattern(lex_set *set, const char *folded, size_t len, int term) {
-    if (set->npats == set->pats_cap) {
-        size_t nc = set->pats_cap ? set->pats_cap * 2 : 4096;
-        lex_pattern *np = realloc(set->pats, nc * sizeof *np);
-        if (!np) return fsift_error(FSIFT_E_NOMEM, "lexicon: out of memory");
-        set->pats = np;
-        set->pats_cap = nc;
+/* Makes room for one more element in *arr (count n, capacity *cap). 0 on success. */
+static int grow(void **arr, size_t *cap, size_t n, size_t elem) {
+    if (n < *cap) return 0;
+    size_t nc = *cap ? *cap * 2 : 4096;
+    void *na = realloc(*arr, nc * elem);
+    if (!na) return -1;
+    *arr = na;
+    *cap = nc;
+    return 0;
+}
+
+/* A NUL-terminated copy of s[0..n), or NULL. */
+static char *dup_bytes(const char *s, size_t n) {
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = 0;
     }
+    return d;
+}
+
+static fsift_status add_pattern(lex_set *set, const char *folded, size_t len, int term) {
+    if (grow((void **)&set->pats, &set->pats_cap, set->npats, sizeof *set->pats))
+        return fsift_error(FSIFT_E_NOMEM, "lexicon: out of memory");
     lex_pattern *p = &set->pats[set->npats];
-    p->folded = malloc(len + 1);
+    p->folded = dup_bytes(folded, len);
     if (!p->folded) return fsift_error(FSIFT_E_NOMEM, "lexicon: out of memory");
-    memcpy(p->folded, folded, len);
-    p->folded[len] = 0;
     p->len = len;
     p->term = term;
     p->words = 0;
@@ -101,18 +115,11 @@ static fsift_status add_term(lex_set *set, const char *s, size_t n, int category
     char folded[MAX_TERM_BYTES + 4];
     size_t fl = lex_fold_term(s, n, folded, sizeof folded);
     if (fl == 0) return FSIFT_OK; /* no word in it (or too long): nothing to match */
-    if (set->nterms == set->terms_cap) {
-        size_t nc = set->terms_cap ? set->terms_cap * 2 : 4096;
-        lex_term *nt = realloc(set->terms, nc * sizeof *nt);
-        if (!nt) return fsift_error(FSIFT_E_NOMEM, "lexicon: out of memory");
-        set->terms = nt;
-        set->terms_cap = nc;
-    }
+    if (grow((void **)&set->terms, &set->terms_cap, set->nterms, sizeof *set->terms))
+        return fsift_error(FSIFT_E_NOMEM, "lexicon: out of memory");
     lex_term *t = &set->terms[set->nterms];
-    t->text = malloc(n + 1);
+    t->text = dup_bytes(s, n);
     if (!t->text) return fsift_error(FSIFT_E_NOMEM, "lexicon: out of memory");
-    memcpy(t->text, s, n);
-    t->text[n] = 0;
     t->category = category;
     t->kind = kind;
     int id = (int)set->nterms++;
