@@ -16,8 +16,11 @@ Writes (all seeded, batch 1):
   OUT/text_op14.onnx   the same weights, constant causal mask, decomposed LayerNorm.
   OUT/text_nopool.onnx the same weights, projection applied to every position and NO pooling:
                        output [1,77,512] (facesift pools at argmax(ids) itself).
+  OUT/text_mask.onnx   text_nopool with a second input attention_mask int64 [1,77] turned
+                       into an additive key mask (Cast/Sub/Mul/Reshape/Add), as HF exports do.
   OUT/image.in0.npy, OUT/text.in0.npy   an input for each (random pixels in [-2, 2]; ids:
-                       start, random tokens, end, zeros).
+                       start, random tokens, end, zeros); OUT/text.in1.npy the matching
+                       attention mask (1 up to the end token) for text_mask.
 The layer builders come from tests/oracle/gen_graphs.py (the runtime's own CLIP-shaped test
 graphs); only the sizes differ: --layers (default 12) blocks in each tower, --vocab
 (default 49408) rows in the token table; the end token is vocab − 1.
@@ -47,14 +50,21 @@ def text_weights(rng, layers, vocab):
     return W
 
 
-def build_text_nopool(W):
+def build_text_nopool(W, with_mask=False):
     g = gg.Graph("clip_text_nopool")
     width, ctx = W["width"], W["ctx"]
     ids = g.input("input_ids", TensorProto.INT64, [1, ctx])
     y = g.op("Gather", [g.const(W["tok"], "token_embedding"), ids], axis=0)
     y = g.op("Add", [y, g.const(W["pos"], "positional_embedding")])
-    m = np.triu(np.full((ctx, ctx), -np.inf, dtype=np.float32), 1)
+    m = np.triu(np.full((ctx, ctx), -1e9, dtype=np.float32), 1)
     mask = g.const(m, "causal_mask")
+    if with_mask:
+        # Hugging Face style: attention_mask [1,77] (1 = token, 0 = padding) -> additive
+        # (1 - m) * -1e9 on the keys, added to the causal mask.
+        am = g.input("attention_mask", TensorProto.INT64, [1, ctx])
+        f = g.op("Cast", [am], to=TensorProto.FLOAT)
+        add = g.op("Mul", [g.op("Sub", [g.f32(1.0, "one"), f]), g.f32(-1e9, "big")])
+        mask = g.op("Add", [mask, g.op("Reshape", [add, g.i64([1, 1, 1, ctx])])])
     for i, bw in enumerate(W["blocks"]):
         y = gg.clip_block(g, y, bw, W["heads"], width, 14, mask, gg.quick_gelu if i % 2 == 0 else gg.gelu_erf)
     y = gg.layer_norm(g, y, *W["ln_final"], 14)
@@ -80,6 +90,7 @@ def main(argv):
         "text_op17": gg.build_clip_text(Wt, 17, 1),
         "text_op14": gg.build_clip_text(Wt, 14, 1),
         "text_nopool": build_text_nopool(Wt),
+        "text_mask": build_text_nopool(Wt, with_mask=True),
     }
     for name, m in models.items():
         tmp = os.path.join(out, name + ".onnx.tmp")
@@ -92,6 +103,7 @@ def main(argv):
     ids[0, 1:n + 1] = rng.integers(256, vocab - 2, n)
     ids[0, n + 1] = vocab - 1
     np.save(os.path.join(out, "text.in0.npy"), ids)
+    np.save(os.path.join(out, "text.in1.npy"), (np.arange(77) <= n + 1).astype(np.int64)[None])
     print("clip_graphs: %d layers, vocabulary %d -> %s" % (layers, vocab, out))
     return 0
 

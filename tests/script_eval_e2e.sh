@@ -122,6 +122,21 @@ print(("ok   " if same else "FAIL ") + "unpooled text tower pooled in C (+ HF vo
 sys.exit(0 if same else 1)
 PYEOF
 
+# a text tower with an attention-mask input: facesift fills it with 1 up to the end token;
+# with a causal mask the padding keys never reach the end token, so CLIP-T must not change
+"$BIN" eval "$OUT/m.jsonl" -o "$OUT/run4" --clip-image "$OUT/g/image_op17.onnx" --clip-text "$OUT/g/text_mask.onnx" \
+    --clip-vocab "$OUT/vocab/tokenizer.json" -q >/dev/null || { echo "FAIL: eval (text tower with a mask input)"; fail=1; }
+$PY - "$OUT" <<'PYEOF' || fail=1
+import csv, sys
+out = sys.argv[1]
+a = list(csv.DictReader(open(out + "/run1/per_image.csv", newline="")))
+b = list(csv.DictReader(open(out + "/run4/per_image.csv", newline="")))
+same = all((x["clip_t"] == "") == (y["clip_t"] == "") and (x["clip_t"] == "" or abs(float(x["clip_t"]) - float(y["clip_t"])) <= 2e-6)
+           for x, y in zip(a, b)) and len(a) == len(b)
+print(("ok   " if same else "FAIL ") + "text tower with an attention-mask input (+ tokenizer.json) gives the same CLIP-T")
+sys.exit(0 if same else 1)
+PYEOF
+
 # folder mode: same pairs for lines 1-3, matched by name
 cp "$I/astronaut.png" "$OUT/gen/a.png"; cp "$I/$SECOND" "$OUT/gen/b.${SECOND##*.}"; cp "$I/chelsea.png" "$OUT/gen/c.png"
 printf 'a\ta photo of an astronaut woman\nb\ta portrait of a woman\nc\ta cat\n' > "$OUT/prompts.tsv"
