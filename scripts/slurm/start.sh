@@ -31,8 +31,10 @@ if [ ! -s /etc/munge/munge.key ]; then
     chmod 400 /etc/munge/munge.key
 fi
 install -d -o munge -g munge -m 0755 /run/munge
+rm -f "$DIR/munged.started"
 if ! munge -n >/dev/null 2>&1; then
     runuser -u munge -- munged     # daemonizes once its socket is ready
+    touch "$DIR/munged.started"    # stop.sh stops munged only when we started it
 fi
 munge -n | unmunge >/dev/null
 slurmctld                           # daemon; pid -> $DIR/slurmctld.pid

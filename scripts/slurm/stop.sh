@@ -4,8 +4,8 @@
 #   scripts/slurm/stop.sh [DIR] [--keep-munge]
 #
 # Jobs are cancelled first: with proctrack/linuxproc, slurmstepd and the job's processes
-# outlive slurmd. Each daemon gets TERM, up to 10 s, then KILL. munged is stopped too unless
-# --keep-munge (or unless it was running before start.sh; stop.sh cannot tell, so pass it).
+# outlive slurmd. Each daemon gets TERM, up to 10 s, then KILL. munged is stopped too when
+# start.sh started it (DIR/munged.started), unless --keep-munge.
 DIR=${1:-/tmp/facesift-slurm}
 export SLURM_CONF=$DIR/slurm.conf
 export PATH=$PATH:/usr/sbin
@@ -25,5 +25,8 @@ stop_pidfile() {
 }
 stop_pidfile "$DIR/slurmd.pid"
 stop_pidfile "$DIR/slurmctld.pid"
-[ "${2:-}" = --keep-munge ] || stop_pidfile /run/munge/munged.pid
+if [ "${2:-}" != --keep-munge ] && [ -e "$DIR/munged.started" ]; then
+    stop_pidfile /run/munge/munged.pid
+    rm -f "$DIR/munged.started"
+fi
 echo "slurm stopped ($DIR)"
