@@ -35,6 +35,8 @@ PACKAGES=(
     libssl-dev          # SHA-256 (OpenSSL libcrypto, SHA-NI/AVX2 code paths) for manifests
     libhyperscan-dev    # multi-pattern caption matching, measured against our Aho-Corasick
     ripgrep             # bench peer for the caption filter (rg -Fiwf)
+    wamerican           # bench/gen_captions.py: the dictionary words of the generated caption corpus
+    zstd                # tests/script_text_cli.sh: zstd-compressed caption tables
     aria2               # bench peer for the downloader (aria2c -i)
     nginx-light         # bench: a fast local static server for the fetch benchmark (not started as a service)
     libonnx-testdata    # ONNX backend node tests: golden inputs/outputs for the runtime
