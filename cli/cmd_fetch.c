@@ -41,6 +41,11 @@ static void fetch_usage(FILE *f) {
             "  --ua-token NAME       agent name for ua:-scoped X-Robots-Tag rules (default facesift)\n"
             "  --ignore-robots       do not honour X-Robots-Tag noai/noimageai/noindex/noimageindex\n"
             "  --allow-private       allow private, loopback and link-local addresses (tests)\n"
+            "  --resize N            shrink the shorter side to N pixels (area filter, ratio kept)\n"
+            "  --encode F            keep (default: bytes as served) | jpg | png: re-encode every image\n"
+            "                        (GIF/BMP are kept only when re-encoded)\n"
+            "  --jpeg-quality Q      re-encoding quality (default 95)\n"
+            "  --encode-threads N    re-encoding threads (default: one per CPU)\n"
             "  --quiet               no progress lines\n");
 }
 
@@ -82,6 +87,12 @@ int cmd_fetch(int argc, char **argv) {
         else if (!strcmp(a, "--lexicon")) lexicon = argv[++i];
         else if (!strcmp(a, "--user-agent")) o.user_agent = argv[++i];
         else if (!strcmp(a, "--ua-token")) o.ua_token = argv[++i];
+        else if (!strcmp(a, "--encode")) {
+            o.encode = argv[++i];
+            bad = strcmp(o.encode, "keep") && strcmp(o.encode, "jpg") && strcmp(o.encode, "png");
+        } else if (!strcmp(a, "--resize")) bad = num(argv[++i], 1, 65500, &d), o.resize = (int)d;
+        else if (!strcmp(a, "--jpeg-quality")) bad = num(argv[++i], 1, 100, &d), o.jpeg_quality = (int)d;
+        else if (!strcmp(a, "--encode-threads")) bad = num(argv[++i], 0, 256, &d), o.encode_threads = (int)d;
         else if (!strcmp(a, "--shard-size")) bad = num(argv[++i], 1, 10000, &d), o.shard_size = (int)d;
         else if (!strcmp(a, "--concurrency")) bad = num(argv[++i], 1, 65536, &d), o.concurrency = (int)d;
         else if (!strcmp(a, "--host-conns")) bad = num(argv[++i], 0, 65536, &d), o.host_conns = (int)d;

@@ -11,7 +11,8 @@
  * limit, a content-type and magic-byte check, a redirect limit, X-Robots-Tag opt-outs read
  * from the headers before any body byte, and refusal of non-HTTP(S) URLs, URLs with control
  * characters and (unless allow_private) private, loopback and link-local addresses, checked
- * on the address actually connected to (redirects included).
+ * on the address actually connected to (redirects included). Optionally images are resized
+ * and re-encoded on worker threads (resize, encode).
  *
  * Output, per shard NNNNN: NNNNN.tar (KEY.jpg|png|webp, KEY.txt, KEY.json for each image
  * fetched, in key order, deterministic headers), NNNNN.jsonl (one line per kept row, failures
@@ -55,6 +56,13 @@ typedef struct fsift_fetch_opts {
     int ignore_robots;             /* 1: do not honour X-Robots-Tag (default 0) */
     int allow_private;             /* 1: allow private/loopback addresses (tests) */
     int progress;                  /* 1: a log line every 5 s */
+    int resize;                    /* shorter side shrunk to this many pixels (area filter,
+                                      ratio kept, never enlarged); 0 = stored as served */
+    const char *encode;            /* NULL/"keep": bytes as served (resized images: PNG stays
+                                      PNG, others JPEG); "jpg" or "png": every image re-encoded
+                                      (GIF and BMP are fetched only then) */
+    int jpeg_quality;              /* re-encoding quality; default 95 */
+    int encode_threads;            /* re-encoding threads; 0 = one per CPU */
 } fsift_fetch_opts;
 
 void fsift_fetch_opts_default(fsift_fetch_opts *o);

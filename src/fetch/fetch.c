@@ -43,6 +43,7 @@ void fsift_fetch_opts_default(fsift_fetch_opts *o) {
     o->max_size = (int64_t)16 << 20;
     o->max_redirects = 5;
     o->ua_token = "facesift";
+    o->jpeg_quality = 95;
 }
 
 /* ---- hosts ------------------------------------------------------------------------------------ */
@@ -153,7 +154,32 @@ static json_t *jstr(const char *s, size_t n) {
     return j ? j : json_null();
 }
 
-static void finish_item(engine *en, item *it, const xfer *x, const char *error, const fsift_image_info *info) {
+/* What a finished row stored (or, for a failure, what the server said: http_status, ctype). */
+typedef struct stored {
+    const uint8_t *img;
+    size_t len;
+    const char *ext;
+    int width, height, orig_w, orig_h;
+    long http_status;
+    const char *ctype;
+} stored;
+
+static void stored_from_xfer(stored *s, const xfer *x, const fsift_image_info *info) {
+    memset(s, 0, sizeof *s);
+    s->http_status = x->status;
+    s->ctype = x->ctype;
+    if (info) {
+        s->img = x->buf;
+        s->len = x->len;
+        s->ext = info->format == FSIFT_IMG_JPEG ? "jpg" : fsift_image_format_name(info->format);
+        s->width = s->orig_w = info->width;
+        s->height = s->orig_h = info->height;
+    }
+}
+
+/* Records a finished row in its shard's spool (s may be NULL for rows never requested) and
+ * frees the row. */
+static void finish_item(engine *en, item *it, const char *error, const stored *s) {
     char key[16];
     snprintf(key, sizeof key, "%05d%04d", it->shard->id, it->idx);
     json_t *j = json_object();
@@ -162,18 +188,21 @@ static void finish_item(engine *en, item *it, const xfer *x, const char *error, 
     json_object_set_new(j, "caption", jstr(it->caption, it->caption_len));
     json_object_set_new(j, "status", json_string(error ? "failed_to_download" : "success"));
     json_object_set_new(j, "error_message", error ? jstr(error, strlen(error)) : json_null());
-    json_object_set_new(j, "http_status", x && x->status ? json_integer(x->status) : json_null());
-    json_object_set_new(j, "width", info ? json_integer(info->width) : json_null());
-    json_object_set_new(j, "height", info ? json_integer(info->height) : json_null());
+    int ok = !error && s && s->img;
+    json_object_set_new(j, "http_status", s && s->http_status ? json_integer(s->http_status) : json_null());
+    json_object_set_new(j, "width", ok ? json_integer(s->width) : json_null());
+    json_object_set_new(j, "height", ok ? json_integer(s->height) : json_null());
+    json_object_set_new(j, "original_width", ok ? json_integer(s->orig_w) : json_null());
+    json_object_set_new(j, "original_height", ok ? json_integer(s->orig_h) : json_null());
     char hex[65];
-    if (!error) {
+    if (ok) {
         uint8_t d[32];
-        fsift_sha256_buf(x->buf, x->len, d);
+        fsift_sha256_buf(s->img, s->len, d);
         fsift_hex(d, 32, hex);
     }
-    json_object_set_new(j, "sha256", error ? json_null() : json_string(hex));
-    json_object_set_new(j, "content_type", x && x->ctype[0] ? jstr(x->ctype, strlen(x->ctype)) : json_null());
-    json_object_set_new(j, "bytes", error ? json_null() : json_integer((json_int_t)x->len));
+    json_object_set_new(j, "sha256", ok ? json_string(hex) : json_null());
+    json_object_set_new(j, "content_type", s && s->ctype && s->ctype[0] ? jstr(s->ctype, strlen(s->ctype)) : json_null());
+    json_object_set_new(j, "bytes", ok ? json_integer((json_int_t)s->len) : json_null());
     char *text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     fetch_record r;
@@ -183,12 +212,12 @@ static void finish_item(engine *en, item *it, const xfer *x, const char *error, 
     r.json_len = strlen(r.json);
     r.caption = it->caption;
     r.caption_len = it->caption_len;
-    if (!error) {
-        r.image = x->buf;
-        r.image_len = x->len;
-        r.ext = info->format == FSIFT_IMG_JPEG ? "jpg" : fsift_image_format_name(info->format);
+    if (ok) {
+        r.image = s->img;
+        r.image_len = s->len;
+        r.ext = s->ext;
         en->stats.ok++;
-        en->stats.bytes += (int64_t)x->len;
+        en->stats.bytes += (int64_t)s->len;
     } else {
         en->stats.failed++;
     }
@@ -316,7 +345,7 @@ static fsift_status fill(engine *en) {
         const char *why = fetch_url_problem(url, ul);
         if (!why) why = engine_host_of(en, it);
         if (why) {
-            finish_item(en, it, NULL, why, NULL);
+            finish_item(en, it, why, NULL);
             continue;
         }
         host_enqueue(en, it);
@@ -341,11 +370,19 @@ static void dispatch(engine *en, double now) {
                 en->active++;
                 if (o->host_rps > 0) h->next_start = now + 1000.0 / o->host_rps;
             } else {
-                finish_item(en, it, NULL, "could not start the request (out of memory)", NULL);
+                finish_item(en, it, "could not start the request (out of memory)", NULL);
             }
         }
         if (h->head) ring_push(en, h);
     }
+}
+
+/* Whether an image must go through the re-encoding workers. */
+static int needs_encoding(const fsift_fetch_opts *o, const fsift_image_info *info) {
+    if (o->encode && strcmp(o->encode, "keep")) return 1;
+    if (info->format != FSIFT_IMG_JPEG && info->format != FSIFT_IMG_PNG && info->format != FSIFT_IMG_WEBP) return 1;
+    int s = info->width < info->height ? info->width : info->height;
+    return o->resize > 0 && s > o->resize;
 }
 
 static void completed(engine *en, double now) {
@@ -365,18 +402,65 @@ static void completed(engine *en, double now) {
         double delay = -1;
         fsift_image_info info;
         int outcome = engine_classify(en, x, res, why, sizeof why, &delay, &info);
-        if (outcome == 0) {
-            finish_item(en, it, x, NULL, &info);
+        stored s;
+        if (outcome == 0 && en->enc && needs_encoding(en->o, &info)) {
+            enc_job *j = calloc(1, sizeof *j);
+            if (!j) {
+                finish_item(en, it, "out of memory", NULL);
+            } else { /* the body moves to the job */
+                j->it = it;
+                j->src = x->buf;
+                j->src_len = x->len;
+                j->http_status = x->status;
+                snprintf(j->ctype, sizeof j->ctype, "%s", x->ctype);
+                x->buf = NULL;
+                x->cap = x->len = 0;
+                enc_pool_submit(en->enc, j);
+            }
+        } else if (outcome == 0) {
+            stored_from_xfer(&s, x, &info);
+            finish_item(en, it, NULL, &s);
         } else if (outcome == 1 && it->attempt < en->o->retries) {
             it->attempt++;
             double back = en->o->backoff_s * 1000.0 * pow(2, it->attempt - 1);
             it->not_before = now + (delay * 1000.0 > back ? delay * 1000.0 : back);
             host_enqueue(en, it);
         } else {
-            finish_item(en, it, x, why, NULL);
+            stored_from_xfer(&s, x, NULL);
+            finish_item(en, it, why, &s);
         }
         engine_release(en, x);
     }
+}
+
+static void encoded(engine *en) {
+    for (enc_job *j = en->enc ? enc_pool_drain(en->enc) : NULL, *n; j; j = n) {
+        n = j->next;
+        stored s;
+        memset(&s, 0, sizeof s);
+        s.http_status = j->http_status;
+        s.ctype = j->ctype;
+        if (j->out) {
+            s.img = j->out;
+            s.len = j->out_len;
+            s.ext = j->ext;
+            s.width = j->width;
+            s.height = j->height;
+            s.orig_w = j->orig_w;
+            s.orig_h = j->orig_h;
+        }
+        finish_item(en, j->it, j->out ? NULL : j->error, &s);
+        free(j->out);
+        free(j);
+    }
+}
+
+static void drop_job(void *ctx, enc_job *j) {
+    (void)ctx;
+    free(j->it->url);
+    free(j->it->req_url);
+    free(j->it->caption);
+    free(j->it);
 }
 
 fsift_status fsift_fetch_run(const char *const *lists, int n, const fsift_fetch_opts *opts, fsift_fetch_stats *stats) {
@@ -388,6 +472,9 @@ fsift_status fsift_fetch_run(const char *const *lists, int n, const fsift_fetch_
     if (o.timeout_s <= 0) o.timeout_s = 10;
     if (o.max_size <= 0) o.max_size = (int64_t)16 << 20;
     if (!o.ua_token) o.ua_token = "facesift";
+    if (o.encode && strcmp(o.encode, "keep") && strcmp(o.encode, "jpg") && strcmp(o.encode, "png"))
+        return fsift_error(FSIFT_E_INVALID_ARG, "fetch: --encode must be keep, jpg or png (not '%s')", o.encode);
+    if (o.resize < 0 || o.resize > 65500) return fsift_error(FSIFT_E_INVALID_ARG, "fetch: --resize must be 1..65500");
     if (mkdir(o.out_dir, 0755) && access(o.out_dir, W_OK))
         return fsift_error(FSIFT_E_IO, "fetch: cannot create or write the output folder '%s'", o.out_dir);
     engine en;
@@ -400,6 +487,7 @@ fsift_status fsift_fetch_run(const char *const *lists, int n, const fsift_fetch_
     double t0 = fsift_now_ms();
     en.deadline = o.deadline_s > 0 ? t0 + o.deadline_s * 1000.0 : 0;
     fsift_status st = engine_init(&en);
+    if (!st && (o.resize > 0 || (o.encode && strcmp(o.encode, "keep")))) st = enc_pool_new(&o, &en.enc);
     double last_log = t0;
     while (!st) {
         st = fill(&en);
@@ -415,7 +503,7 @@ fsift_status fsift_fetch_run(const char *const *lists, int n, const fsift_fetch_
                              (long long)(en.active + en.queued));
             break;
         }
-        if (en.input_done && en.active == 0 && en.queued == 0) {
+        if (en.input_done && en.active == 0 && en.queued == 0 && enc_pool_pending(en.enc) == 0) {
             st = finish_ready_shards(&en);
             break;
         }
@@ -423,11 +511,12 @@ fsift_status fsift_fetch_run(const char *const *lists, int n, const fsift_fetch_
         int running;
         curl_multi_perform(en.multi, &running);
         completed(&en, fsift_now_ms());
+        encoded(&en);
         st = finish_ready_shards(&en);
         if (st) break;
         int wait_ms = en.active ? 50 : 10;
         if (en.active) curl_multi_poll(en.multi, NULL, 0, wait_ms, NULL);
-        else if (en.queued) usleep(2000);
+        else if (en.queued || enc_pool_pending(en.enc)) usleep(2000);
         if (o.progress && fsift_now_ms() - last_log > 5000) {
             last_log = fsift_now_ms();
             fsift_log(FSIFT_LOG_INFO, "fetch: %lld rows, %lld ok, %lld failed, %lld resumed, %d in flight, %.0f s",
@@ -438,6 +527,7 @@ fsift_status fsift_fetch_run(const char *const *lists, int n, const fsift_fetch_
     if (!st && en.fatal) st = en.fatal;
     en.stats.seconds = (fsift_now_ms() - t0) / 1000.0;
     if (stats) *stats = en.stats;
+    enc_pool_free(en.enc, drop_job, NULL);
     engine_free(&en);
     return st;
 }

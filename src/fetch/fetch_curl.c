@@ -339,8 +339,9 @@ int engine_classify(engine *en, xfer *x, CURLcode res, char *why, size_t cap, do
     if (x->len == 0) return snprintf(why, cap, "empty body"), 2;
     if (fsift_image_probe(x->buf, x->len, NULL, info))
         return snprintf(why, cap, "not a decodable image: %s", fsift_last_error()), 2;
-    if (info->format != FSIFT_IMG_JPEG && info->format != FSIFT_IMG_PNG && info->format != FSIFT_IMG_WEBP)
-        return snprintf(why, cap, "unsupported image format %s (re-encoding is not implemented yet)",
+    if (info->format != FSIFT_IMG_JPEG && info->format != FSIFT_IMG_PNG && info->format != FSIFT_IMG_WEBP &&
+        (!o->encode || !strcmp(o->encode, "keep")))
+        return snprintf(why, cap, "unsupported image format %s (kept only with --encode jpg|png)",
                         fsift_image_format_name(info->format)), 2;
     return 0;
 }

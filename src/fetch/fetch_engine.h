@@ -50,6 +50,30 @@ typedef struct xfer {
     struct xfer *next_free;
 } xfer;
 
+/* A re-encoding job (fetch_encode.c): the body in, the stored image out. */
+typedef struct enc_job {
+    struct enc_job *next;
+    item *it;
+    uint8_t *src;         /* the body as received (owned; freed by the worker) */
+    size_t src_len;
+    long http_status;
+    char ctype[128];
+    uint8_t *out;         /* the encoded image (owned), NULL on error */
+    size_t out_len;
+    const char *ext;      /* "jpg" or "png" */
+    int width, height;    /* stored image */
+    int orig_w, orig_h;   /* as decoded (EXIF orientation applied), before resizing */
+    char error[256];      /* "" on success */
+} enc_job;
+
+typedef struct enc_pool enc_pool;
+fsift_status enc_pool_new(const fsift_fetch_opts *o, enc_pool **out);
+void enc_pool_submit(enc_pool *p, enc_job *j);
+enc_job *enc_pool_drain(enc_pool *p);  /* finished jobs, oldest first (caller frees) */
+int enc_pool_pending(const enc_pool *p); /* submitted, not yet drained; 0 for NULL */
+/* Stops the workers; unfinished jobs are passed to drop (may be NULL), then freed. */
+void enc_pool_free(enc_pool *p, void (*drop)(void *ctx, enc_job *j), void *ctx);
+
 typedef struct engine {
     fsift_fetch_opts *o;
     const char *const *lists;
@@ -73,6 +97,7 @@ typedef struct engine {
     xfer **all;           /* every transfer made (idle ones have it == NULL) */
     size_t nall, all_cap;
     char ua[512];
+    enc_pool *enc;        /* re-encoding workers, NULL when not asked for */
     fsift_status fatal;
     fsift_fetch_stats stats;
 } engine;
