@@ -20,38 +20,13 @@
 # unless FSIFT_SLURM_REQUIRED=1 (tests/slurm_ci.sh sets it: then those are failures); also
 # skips when Pillow, the photos or the models are missing.
 set -u
-SRC=${FSIFT_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-BIN=${FSIFT_BIN:-$SRC/build/facesift}
-BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
-export FSIFT_MODELS_DIR=${FSIFT_MODELS_DIR:-$SRC/models}
-WORK=${FSIFT_BUILD_DIR:-/tmp}/slurm_array
-PY=/usr/bin/python3
-G=$SRC/tests/slurm_gen.py
-T0=$(date +%s)
-skip() {
-    if [ "${FSIFT_SLURM_REQUIRED:-0}" = 1 ]; then echo "FAILED (FSIFT_SLURM_REQUIRED=1): $*"; exit 1; fi
-    echo "SKIP: $*"
-    exit 77
-}
+. "$(dirname "$0")/slurm_common.sh"
 for c in sbatch squeue scancel scontrol; do
     command -v $c >/dev/null 2>&1 || skip "Slurm's '$c' is not installed (apt-get install slurm-client; tests/slurm_ci.sh runs this test on a throwaway cluster)"
 done
 scontrol ping >/dev/null 2>&1 || skip "no Slurm controller answers 'scontrol ping' (SLURM_CONF=${SLURM_CONF:-unset}); tests/slurm_ci.sh starts one (scripts/slurm/start.sh) and runs this test"
-$PY -c 'import PIL' 2>/dev/null || skip "/usr/bin/python3 lacks Pillow (apt-get install python3-pil)"
-for m in mtcnn/pnet.tflite mtcnn/rnet.tflite mtcnn/onet.tflite mobilefacenet/MobileFaceNet.tflite; do
-    [ -f "$FSIFT_MODELS_DIR/$m" ] || skip "$FSIFT_MODELS_DIR/$m missing (run scripts/fetch-models.sh)"
-done
-PHOTOS=$SRC/samples/photos
-[ -f "$PHOTOS/grace_hopper.jpg" ] || bash "$SRC/scripts/fetch-photos.sh" >/dev/null 2>&1 || true
-for p in grace_hopper.jpg astronaut.png sample2.jpg; do
-    [ -f "$PHOTOS/$p" ] || skip "test photo $PHOTOS/$p missing (scripts/fetch-photos.sh could not fetch it)"
-done
+slurm_test_setup slurm_array
 
-rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
-cd "$WORK" && WORK=$(pwd -P) || exit 1
-fail=0
-step() { echo "== [$(( $(date +%s) - T0 ))s] $*"; }
-bad() { echo "FAILED: $*"; fail=1; }
 # wait_job ID [SECONDS]: until no element of the job is queued (sbatch --wait notices ~20 s late)
 wait_job() {
     local i

@@ -16,28 +16,9 @@
 # The parallel part builds with --min-side 4000 (no face detection: fast under ASan).
 # Skips (77) when Pillow, the photos or the models are missing.
 set -u
-SRC=${FSIFT_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-BIN=${FSIFT_BIN:-$SRC/build/facesift}
-BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
-export FSIFT_MODELS_DIR=${FSIFT_MODELS_DIR:-$SRC/models}
-WORK=${FSIFT_BUILD_DIR:-/tmp}/slurm_cli
-PY=/usr/bin/python3
-G=$SRC/tests/slurm_gen.py
-$PY -c 'import PIL' 2>/dev/null || { echo "SKIP: /usr/bin/python3 lacks Pillow (apt-get install python3-pil)"; exit 77; }
-for m in mtcnn/pnet.tflite mtcnn/rnet.tflite mtcnn/onet.tflite mobilefacenet/MobileFaceNet.tflite; do
-    [ -f "$FSIFT_MODELS_DIR/$m" ] || { echo "SKIP: $FSIFT_MODELS_DIR/$m missing (run scripts/fetch-models.sh)"; exit 77; }
-done
-PHOTOS=$SRC/samples/photos
-[ -f "$PHOTOS/grace_hopper.jpg" ] || bash "$SRC/scripts/fetch-photos.sh" >/dev/null 2>&1 || true
-for p in grace_hopper.jpg astronaut.png sample2.jpg; do
-    [ -f "$PHOTOS/$p" ] || { echo "SKIP: test photo $PHOTOS/$p missing (scripts/fetch-photos.sh)"; exit 77; }
-done
-rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
-cd "$WORK" && WORK=$(pwd -P) || exit 1
+. "$(dirname "$0")/slurm_common.sh"
+slurm_test_setup slurm_cli
 unset SLURM_CONF
-fail=0
-step() { echo "== $*"; }
-bad() { echo "FAILED: $*"; fail=1; }
 expect_rc() { # expect_rc RC GREP_PATTERN FILE WHAT
     if [ "$rc" != "$1" ] || ! grep -q -- "$2" "$3"; then bad "$4: exit $rc (want $1), output: $(head -c 300 "$3")"; else echo "$4: exit $rc ok"; fi
 }
