@@ -2,8 +2,8 @@
  * bench_face.c — throughput of the face pipeline (decode → detect → align → embed) as
  * `facesift analyze` runs it, with the time split by stage.
  *
- *   bench_face --models SET [--threads N] [--rounds R] [--det-size N] [--no-embedding]
- *              [--embed-largest] IMAGE...
+ *   bench_face --models SET [--threads N] [--rounds R] [--det-size N] [--det-thresh T]
+ *              [--max-faces N] [--no-embedding] [--embed-largest] IMAGE...
  *
  * The files are read into memory first (disk is not measured); then N worker threads, each
  * with its own analyzer on one shared model set, take the next of R×n jobs (every image R
@@ -93,6 +93,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--det-size") && i + 1 < argc) o.det_size = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--det-thresh") && i + 1 < argc) o.det_thresh = (float)atof(argv[++i]);
+        else if (!strcmp(argv[i], "--max-faces") && i + 1 < argc) o.max_faces = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--no-embedding")) embed = 0;
         else if (!strcmp(argv[i], "--embed-largest")) embed = 1;
         else if (argv[i][0] == '-') { fprintf(stderr, "bench_face: unknown option %s\n", argv[i]); return 2; }
