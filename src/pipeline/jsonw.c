@@ -108,6 +108,23 @@ void jb_px(jbuf *b, double v) {
     jb_puts(b, strcmp(t, "-0.000") ? t : "0.000");
 }
 
+void jb_box_kps(jbuf *b, const float bbox[4], const float kps[5][2], const char *kps_name) {
+    jb_puts(b, "\"bbox\":[");
+    for (int i = 0; i < 4; i++) {
+        if (i) jb_puts(b, ",");
+        jb_px(b, bbox[i]);
+    }
+    jb_printf(b, "],\"%s\":[", kps_name);
+    for (int k = 0; k < 5; k++) {
+        jb_puts(b, k ? ",[" : "[");
+        jb_px(b, kps[k][0]);
+        jb_puts(b, ",");
+        jb_px(b, kps[k][1]);
+        jb_puts(b, "]");
+    }
+    jb_puts(b, "]");
+}
+
 void jb_free(jbuf *b) {
     free(b->p);
     memset(b, 0, sizeof *b);

@@ -24,6 +24,8 @@ void jb_puts(jbuf *b, const char *s);
 void jb_printf(jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void jb_str(jbuf *b, const char *s, size_t n); /* quoted, escaped; invalid UTF-8 → U+FFFD */
 void jb_px(jbuf *b, double v);                 /* pixels: %.3f, "-0.000" written as "0.000" */
+/* "bbox":[x1,y1,x2,y2],"KPS_NAME":[[x,y]×5] (pixels), no leading or trailing comma. */
+void jb_box_kps(jbuf *b, const float bbox[4], const float kps[5][2], const char *kps_name);
 void jb_free(jbuf *b);
 
 /* ---- per-sample result (stage.c) ----------------------------------------------------- */

@@ -93,20 +93,9 @@ static void instantid_line(jbuf *b, const char *prefix, const char *img_name, co
     jb_str(b, img, strlen(img));
     jb_puts(b, ",\"additional_feature\":");
     jb_str(b, k->caption ? k->caption : "", k->caption ? k->caption_len : 0);
-    jb_puts(b, ",\"bbox\":[");
-    for (int i = 0; i < 4; i++) {
-        if (i) jb_puts(b, ",");
-        jb_px(b, k->bbox[i]);
-    }
-    jb_puts(b, "],\"landmarks\":[");
-    for (int i = 0; i < 5; i++) {
-        jb_puts(b, i ? ",[" : "[");
-        jb_px(b, k->kps[i][0]);
-        jb_puts(b, ",");
-        jb_px(b, k->kps[i][1]);
-        jb_puts(b, "]");
-    }
-    jb_puts(b, "],\"insightface_feature_file\":");
+    jb_puts(b, ",");
+    jb_box_kps(b, k->bbox, (const float(*)[2])k->kps, "landmarks");
+    jb_puts(b, ",\"insightface_feature_file\":");
     jb_str(b, npy, strlen(npy));
     jb_puts(b, "}\n");
 }

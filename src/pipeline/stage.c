@@ -79,20 +79,9 @@ static fsift_status store_image(const fsift_build_options *o, const fsift_sample
 }
 
 static void put_face(jbuf *b, const fsift_face *f) {
-    jb_puts(b, "{\"bbox\":[");
-    for (int i = 0; i < 4; i++) {
-        if (i) jb_puts(b, ",");
-        jb_px(b, f->bbox[i]);
-    }
-    jb_puts(b, "],\"kps\":[");
-    for (int k = 0; k < 5; k++) {
-        jb_puts(b, k ? ",[" : "[");
-        jb_px(b, f->kps[k][0]);
-        jb_puts(b, ",");
-        jb_px(b, f->kps[k][1]);
-        jb_puts(b, "]");
-    }
-    jb_printf(b, "],\"det_score\":%.6f,\"area_ratio\":%.6f}", f->det_score, f->area_ratio);
+    jb_puts(b, "{");
+    jb_box_kps(b, f->bbox, (const float(*)[2])f->kps, "kps");
+    jb_printf(b, ",\"det_score\":%.6f,\"area_ratio\":%.6f}", f->det_score, f->area_ratio);
 }
 
 static char *sample_json(const pipe_stage_cfg *cfg, const fsift_sample *s, const fsift_image_info *info,
@@ -134,20 +123,9 @@ static char *sample_json(const pipe_stage_cfg *cfg, const fsift_sample *s, const
               !strcmp(r->ext, "jpg") ? "jpeg" : r->ext, fsift_image_format_name(info->format),
               r->image_borrowed ? "false" : "true", info->orientation);
     const fsift_face *f0 = &fl->faces[0];
-    jb_puts(&b, ",\"bbox\":[");
-    for (int i = 0; i < 4; i++) {
-        if (i) jb_puts(&b, ",");
-        jb_px(&b, f0->bbox[i]);
-    }
-    jb_puts(&b, "],\"kps\":[");
-    for (int k = 0; k < 5; k++) {
-        jb_puts(&b, k ? ",[" : "[");
-        jb_px(&b, f0->kps[k][0]);
-        jb_puts(&b, ",");
-        jb_px(&b, f0->kps[k][1]);
-        jb_puts(&b, "]");
-    }
-    jb_printf(&b, "],\"det_score\":%.6f,\"area_ratio\":%.6f,\"n_faces\":%d,\"faces\":[", f0->det_score,
+    jb_puts(&b, ",");
+    jb_box_kps(&b, f0->bbox, (const float(*)[2])f0->kps, "kps");
+    jb_printf(&b, ",\"det_score\":%.6f,\"area_ratio\":%.6f,\"n_faces\":%d,\"faces\":[", f0->det_score,
               f0->area_ratio, n_faces);
     for (int i = 0; i < fl->n; i++) {
         if (i) jb_puts(&b, ",");
