@@ -53,6 +53,7 @@ this line is not json
 {"generated": "img/missing.png", "prompt": "x", "reference": "img/astronaut.png"}
 {"generated": "img/broken.jpg", "prompt": "x", "reference": "img/astronaut.png"}
 {"generated": "img/$SECOND", "prompt": "$LONG", "reference": "img/$SECOND"}
+{"generated": "img/astronaut.png", "prompt": "an astronaut", "reference": "img/no_such_reference.png"}
 JSON
 CLIP=(--clip-image "$OUT/g/image_op17.onnx" --clip-text "$OUT/g/text_op14.onnx" --clip-vocab "$OUT/vocab/bpe_simple_vocab_test.txt.gz")
 "$BIN" eval "$OUT/m.jsonl" -o "$OUT/run1" "${CLIP[@]}" --train-size 2M --label run1 >"$OUT/run1.txt" 2>"$OUT/run1.err"
@@ -71,19 +72,22 @@ bad = []
 def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond: bad.append(what)
-check(len(rows) == 8, "8 rows, one per manifest line")
+check(len(rows) == 9, "9 rows, one per manifest line")
 r = {int(x["line"]): x for x in rows}
 check(r[1]["status"] == "ok" and float(r[1]["face_sim"]) >= 0.99, "same photo: Face Sim %s >= 0.99" % r[1]["face_sim"])
 check(float(r[1]["clip_i"]) > 0.999, "same photo: CLIP-I %s ~ 1" % r[1]["clip_i"])
 check(r[2]["face_found"] == "1" and float(r[2]["face_sim"]) < 0.5, "different people: Face Sim %s < 0.5" % r[2]["face_sim"])
 check(r[3]["face_found"] == "0" and float(r[3]["face_sim"]) == 0.0, "no face (cat): Face Sim 0")
-check(s["no_face"] == 1 and abs(s["no_face_rate"] - 1 / 4) < 1e-9, "no-face rate 1/4 (%s)" % s["no_face_rate"])
+check(s["no_face"] == 1 and abs(s["no_face_rate"] - 1 / 5) < 1e-9, "no-face rate 1/5 (%s)" % s["no_face_rate"])
+check("no_such_reference" in r[9]["status"] and r[9]["face_sim"] == "" and r[9]["clip_i"] == "" and r[9]["clip_t"] != "",
+      "missing reference: Face Sim and CLIP-I left out, CLIP-T kept (%s)" % r[9]["status"])
+check("line 9" in err, "line 9 reported on stderr")
 for line, word in ((4, "bad line"), (5, "bad line"), (6, "missing.png"), (7, "broken.jpg")):
     check(word in r[line]["status"], "line %d reported in per_image.csv: %s" % (line, r[line]["status"]))
     check(("line %d" % line) in err, "line %d reported on stderr" % line)
 check(r[8]["truncated"] == "1" and s["truncated_prompts"] == 1, "over-long prompt truncated and counted")
 check("truncated" in err, "truncation reported on stderr")
-check(s["n_items"] == 8 and s["n_scored"] == 4 and s["n_errors"] == 4, "counts %d/%d/%d" % (s["n_items"], s["n_scored"], s["n_errors"]))
+check(s["n_items"] == 9 and s["n_scored"] == 5 and s["n_errors"] == 5, "counts %d/%d/%d" % (s["n_items"], s["n_scored"], s["n_errors"]))
 check(s["models"]["recognizer"].startswith("mobilefacenet"), "summary names the recognizer: " + s["models"]["recognizer"])
 for key in ("face_sim", "clip_t", "clip_i"):
     v = np.array([float(x[key]) for x in rows if x[key] != ""])
@@ -110,7 +114,7 @@ $PY "$SRC/tests/clip_eval_ref.py" "$OUT/m.jsonl" "$OUT/run1/per_image.csv" "$OUT
 
 # a text tower that does not pool ([1,77,D] out): facesift pools at the end token itself
 "$BIN" eval "$OUT/m.jsonl" -o "$OUT/run3" --clip-image "$OUT/g/image_op17.onnx" --clip-text "$OUT/g/text_nopool.onnx" \
-    --clip-vocab "$OUT/vocab/hf/vocab.json" -q >/dev/null || { echo "FAIL: eval (unpooled text tower)"; fail=1; }
+    --clip-vocab "$OUT/vocab/hf/vocab.json" --no-face -q >/dev/null || { echo "FAIL: eval (unpooled text tower)"; fail=1; }
 $PY - "$OUT" <<'PYEOF' || fail=1
 import csv, sys
 out = sys.argv[1]
@@ -125,7 +129,7 @@ PYEOF
 # a text tower with an attention-mask input: facesift fills it with 1 up to the end token;
 # with a causal mask the padding keys never reach the end token, so CLIP-T must not change
 "$BIN" eval "$OUT/m.jsonl" -o "$OUT/run4" --clip-image "$OUT/g/image_op17.onnx" --clip-text "$OUT/g/text_mask.onnx" \
-    --clip-vocab "$OUT/vocab/tokenizer.json" -q >/dev/null || { echo "FAIL: eval (text tower with a mask input)"; fail=1; }
+    --clip-vocab "$OUT/vocab/tokenizer.json" --no-face -q >/dev/null || { echo "FAIL: eval (text tower with a mask input)"; fail=1; }
 $PY - "$OUT" <<'PYEOF' || fail=1
 import csv, sys
 out = sys.argv[1]
@@ -152,6 +156,12 @@ print(("ok   " if same else "FAIL ") + "folder mode gives the manifest's scores"
 sys.exit(0 if same else 1)
 PYEOF
 "$BIN" eval-compare "$OUT/run1" "$OUT/run2" -o "$OUT/cmp" > "$OUT/cmp.txt" || { echo "FAIL: eval-compare"; fail=1; }
+# sizes given on the command line win over the runs' own; a run without one reads metadata.json
+"$BIN" eval "$OUT/m.jsonl" -o "$OUT/run5" --clip-image "$OUT/g/image_op17.onnx" --no-face -q >/dev/null
+echo '{"train_size": 1000}' > "$OUT/run5/metadata.json"
+"$BIN" eval-compare "$OUT/run1" "$OUT/run2" "$OUT/run5" -o "$OUT/cmp2" >/dev/null || { echo "FAIL: eval-compare (metadata.json)"; fail=1; }
+"$BIN" eval-compare "$OUT/run1" "$OUT/run2" -o "$OUT/cmp3" --sizes 4M,1K >/dev/null || { echo "FAIL: eval-compare --sizes"; fail=1; }
+"$BIN" eval-compare "$OUT/run1" "$OUT/run2" -o "$OUT/cmp4" --sizes 4M >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: --sizes with the wrong count should exit 2"; fail=1; }
 cat "$OUT/cmp.txt"
 $PY - "$OUT" <<'PYEOF' || fail=1
 import csv, sys, xml.etree.ElementTree as ET
@@ -159,7 +169,11 @@ out = sys.argv[1]
 rows = list(csv.DictReader(open(out + "/cmp/compare.csv", newline="")))
 ok = [r["label"] for r in rows] == ["run2", "run1"] and [r["train_size"] for r in rows] == ["10000", "2000000"]
 ET.parse(out + "/cmp/scaling.svg")
-print(("ok   " if ok else "FAIL ") + "eval-compare orders runs by size; scaling.svg is valid XML")
+r2 = list(csv.DictReader(open(out + "/cmp2/compare.csv", newline="")))
+ok = ok and [r["label"] for r in r2] == ["run5", "run2", "run1"]
+r3 = list(csv.DictReader(open(out + "/cmp3/compare.csv", newline="")))
+ok = ok and [(r["label"], r["train_size"]) for r in r3] == [("run2", "1000"), ("run1", "4000000")]
+print(("ok   " if ok else "FAIL ") + "eval-compare orders runs by size (own, metadata.json, --sizes); scaling.svg is valid XML")
 sys.exit(0 if ok else 1)
 PYEOF
 "$BIN" eval --help >/dev/null && "$BIN" eval-compare --help >/dev/null || { echo "FAIL: --help"; fail=1; }
