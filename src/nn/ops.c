@@ -19,7 +19,7 @@ static int table_n;
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
 static void table_build(void) {
-    const nn_op_def *groups[] = {nn_ops_conv, nn_ops_nn, nn_ops_elementwise, nn_ops_shape};
+    const nn_op_def *groups[] = {nn_ops_conv, nn_ops_linear, nn_ops_convt, nn_ops_nn, nn_ops_elementwise, nn_ops_shape};
     for (size_t gi = 0; gi < sizeof groups / sizeof groups[0]; gi++)
         for (const nn_op_def *d = groups[gi]; d->name; d++)
             if (table_n < MAX_OPS) table[table_n++] = d;

@@ -89,7 +89,9 @@ typedef struct nn_op_def {
 } nn_op_def;
 
 /* Group arrays (zero-terminated), one per kernel file family. */
-extern const nn_op_def nn_ops_conv[];        /* kernels/conv.c, gemm ops: Conv, Gemm, MatMul */
+extern const nn_op_def nn_ops_conv[];        /* kernels/conv.c: Conv */
+extern const nn_op_def nn_ops_linear[];      /* kernels/linear.c: Gemm, MatMul */
+extern const nn_op_def nn_ops_convt[];       /* kernels/convt.c: ConvTranspose */
 extern const nn_op_def nn_ops_nn[];          /* kernels/nn.c: pools, norms, softmax, resize, pad, reduce */
 extern const nn_op_def nn_ops_elementwise[]; /* kernels/elementwise.c */
 extern const nn_op_def nn_ops_shape[];       /* kernels/shape.c: reshape, transpose, concat, … */

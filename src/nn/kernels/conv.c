@@ -1,5 +1,6 @@
 /*
- * conv.c — operator group nn_ops_conv (see ../ops.h): Conv, Gemm, MatMul and ConvTranspose.
+ * conv.c — operator group nn_ops_conv (see ../ops.h): Conv. Gemm and MatMul are in linear.c,
+ * ConvTranspose in convt.c; the weight packing they share in conv_common.c.
  *
  * Every operator parses and checks its node in infer (attributes, dtypes, shapes, every size
  * product checked for overflow), picks an algorithm for the CPU level in k->cpu, and keeps
@@ -20,13 +21,6 @@
  *     with an implicit im2col packer (gemm.c);
  *   - the plain-loop reference (conv_ref.c) when no SIMD level is usable.
  * Bias and clamp activations are fused into the tiles' stores; TANH is applied afterwards.
- * Gemm: Y = alpha·A'·B' + beta·C (C broadcast to [M,N]); C as a row or column vector with
- *   beta = 1 becomes the fused bias, otherwise Y is prefilled with beta·C and accumulated.
- * MatMul: NumPy semantics (1-D operands, batch broadcasting). When B has no batch (the
- *   weight case), A's batch is folded into M: one GEMM. Otherwise one GEMM per batch
- *   element. int32/int64 MatMul use plain loops with wrap-around arithmetic. An optional
- *   input 2 (the graph optimiser's extension, ops.h) is a bias [N] added before the
- *   activation.
  * Fused epilogues (ops.h): PRELU slopes on Conv/Gemm/MatMul and the Conv residual input go
  *   into the tiles' stores; the depthwise kernels fuse them too; only the reference path
  *   and TANH use a pass over the output afterwards.
@@ -45,174 +39,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conv_impl.h"
+#include "conv_common.h"
 
-#define TASK_CHUNK 256          /* GEMM tasks handed to one nn_gemm_batch call */
 /* Least work (flops, or multiply-adds for depthwise) one worker gets: a fork/join costs a
  * few microseconds on an idle machine and far more when the cores are shared, so work that
  * small runs on the calling thread. */
 #define PAR_MIN_FLOPS 1000000.0
 #define PAR_MIN_DW_MACS 250000
-#define MAX_ATTR_VAL ((int64_t)1 << 24)
-#define MAX_GEMM_DIM ((int64_t)1 << 40)
-
-/* ---- shared helpers -------------------------------------------------------------------- */
-
-static int mul_ok(int64_t a, int64_t b, int64_t *out) {
-    int64_t r;
-    if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r) || r > MAX_GEMM_DIM * 64) return 0;
-    *out = r;
-    return 1;
-}
-
-/* Workers the session may run the node with (the executor sets nthreads before run; at
- * plan time it may not be known yet, then the number of online CPUs bounds it). */
-static int infer_threads(const nn_kctx *k) {
-    if (k->nthreads > 0) return k->nthreads;
-    if (k->pool) return fsift_pool_size(k->pool);
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 1) n = 1;
-    if (n > 64) n = 64;
-    return (int)n;
-}
-
-static nn_isa kctx_isa(const nn_kctx *k) { return nn_isa_for(k->cpu); }
-
-/* Weights packed for one kernel: per group, `rows` GEMM rows (or columns) × K, or the
- * tap-major depthwise layout. */
-enum {
-    WK_GEMM_A = 1,  /* A panels of a dense operand */
-    WK_GEMM_B = 2,  /* B panels of a dense operand */
-    WK_DW_NHWC = 3, /* depthwise, tap-major */
-    WK_GEMM_BT = 4  /* B panels of NCHW conv weights with k = (tap, channel) (rs = taps) */
-};
-
-typedef struct wpack {
-    nn_isa isa;
-    int kind;
-    int64_t group, rows, K;
-    size_t gstride;  /* floats per group */
-    float *data;     /* 64-byte aligned */
-} wpack;
-
-static void wpack_free(void *ptr) {
-    wpack *w = ptr;
-    if (!w) return;
-    free(w->data);
-    free(w);
-}
-
-/* Floats for a packed weight, or 0 if too large to be worth packing (the packed copy may not
- * exceed 4× the weight plus 64 Ki floats, so a hostile shape cannot inflate memory). */
-static size_t wpack_floats(const nn_gemm_kernel *kern, int kind, int64_t group, int64_t rows,
-                           int64_t K, size_t *gstride) {
-    int64_t wn;
-    if (!mul_ok(group, rows, &wn) || !mul_ok(wn, K, &wn)) return 0;
-    size_t per;
-    if (kind == WK_DW_NHWC) {
-        per = (size_t)rows * (size_t)K;
-    } else {
-        per = kind == WK_GEMM_A ? nn_gemm_packed_a_floats(kern, rows, K, nn_gemm_balanced_ph(kern, rows))
-                                : nn_gemm_packed_floats(rows, K, kern->nr);
-        if (!per && rows && K) return 0;
-        per = (per + 15) & ~(size_t)15;
-    }
-    if (group && per > SIZE_MAX / (size_t)group) return 0;
-    size_t total = per * (size_t)group;
-    if (total > (size_t)wn * 4 + 65536) return 0;
-    *gstride = per;
-    return total ? total : 16;
-}
-
-/* Fills dst with the packed weight. GEMM kinds: group g's source is dense at
- * w + g*rows*K with strides (rs, cs) as an A (rows × K) or B (K × rows) operand. */
-static void wpack_fill(const nn_gemm_kernel *kern, int kind, int64_t group, int64_t rows,
-                       int64_t K, const float *w, int64_t rs, int64_t cs, size_t gstride,
-                       const nn_conv_params *dwp, float *dst) {
-    if (kind == WK_DW_NHWC) {
-        nn_dw_pack_nhwc(dwp, w, dst);
-        return;
-    }
-    if (kind == WK_GEMM_BT) {
-        /* w [group*rows][C][taps] -> panels of NR output channels, k = t*C + c */
-        const int64_t taps = rs, C = K / taps, NR = kern->nr;
-        for (int64_t g = 0; g < group; g++) {
-            float *d = dst + (size_t)g * gstride;
-            for (int64_t j0 = 0; j0 < rows; j0 += NR)
-                for (int64_t t = 0; t < taps; t++)
-                    for (int64_t c = 0; c < C; c++, d += NR)
-                        for (int64_t j = 0; j < NR; j++)
-                            d[j] = j0 + j < rows ? w[(g * rows + j0 + j) * K + c * taps + t] : 0.f;
-        }
-        return;
-    }
-    for (int64_t g = 0; g < group; g++) {
-        nn_gemm_src s = {NN_GEMM_DENSE, w + g * rows * K, rs, cs, NULL, 0};
-        if (kind == WK_GEMM_A) /* A panels of balanced height (see nn_gemm_balanced_ph) */
-            nn_gemm_pack_a(kern, &s, rows, K, nn_gemm_balanced_ph(kern, rows), dst + (size_t)g * gstride);
-        else
-            nn_gemm_pack(kern, 1, &s, rows, K, dst + (size_t)g * gstride);
-    }
-}
-
-/* Makes a load-time pack (owned by the node). Returns NULL when not worth it / no memory. */
-static wpack *wpack_new(nn_isa isa, int kind, int64_t group, int64_t rows, int64_t K,
-                        const float *w, int64_t rs, int64_t cs, const nn_conv_params *dwp) {
-    const nn_gemm_kernel *kern = nn_gemm_kernel_for(isa);
-    if (!kern) return NULL;
-    size_t gstride = 0, total = wpack_floats(kern, kind, group, rows, K, &gstride);
-    if (!total) return NULL;
-    wpack *p = calloc(1, sizeof *p);
-    if (!p) return NULL;
-    p->data = aligned_alloc(64, (total * sizeof(float) + 63) & ~(size_t)63);
-    if (!p->data) {
-        free(p);
-        return NULL;
-    }
-    p->isa = isa;
-    p->kind = kind;
-    p->group = group;
-    p->rows = rows;
-    p->K = K;
-    p->gstride = gstride;
-    wpack_fill(kern, kind, group, rows, K, w, rs, cs, gstride, dwp, p->data);
-    return p;
-}
-
-/* The packed data usable for (isa, kind, shape): the node's load-time pack, or a pack made
- * now in plan memory when the weight is known (w != NULL); NULL: pack per block at run. */
-static const float *wpack_get(nn_kctx *k, nn_isa isa, int kind, int64_t group, int64_t rows,
-                              int64_t K, const float *w, int64_t rs, int64_t cs,
-                              const nn_conv_params *dwp, size_t *gstride) {
-    const wpack *p = k->node->packed;
-    if (p && p->isa == isa && p->kind == kind && p->group == group && p->rows == rows && p->K == K) {
-        *gstride = p->gstride;
-        return p->data;
-    }
-    if (!w) return NULL;
-    const nn_gemm_kernel *kern = nn_gemm_kernel_for(isa);
-    if (!kern) return NULL;
-    size_t total = wpack_floats(kern, kind, group, rows, K, gstride);
-    if (!total) return NULL;
-    float *dst = nn_kctx_alloc(k, total * sizeof(float));
-    if (!dst) return NULL;
-    wpack_fill(kern, kind, group, rows, K, w, rs, cs, *gstride, dwp, dst);
-    return dst;
-}
-
-static fsift_status check_f32(const nn_kctx *k, int i, const char *what) {
-    const nn_tensor *t = k->in[i];
-    if (t->dtype != FSIFT_DTYPE_FLOAT32)
-        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "dtype %s not supported for %s (float32 only)",
-                           fsift_dtype_name(t->dtype), what);
-    return FSIFT_OK;
-}
-
-static int scratch_threads_ok(size_t per, int nth, size_t *total) {
-    if (per && (size_t)nth > SIZE_MAX / 2 / per) return 0;
-    *total = per * (size_t)nth;
-    return 1;
-}
 
 /* ---- Conv ------------------------------------------------------------------------------ */
 
@@ -264,10 +97,10 @@ static fsift_status conv_parse(const nn_kctx *k, nn_conv_params *p, int64_t *pad
     if (k->n_in < 2 || !k->in[0] || !k->in[1])
         return nn_op_error(k, FSIFT_E_FORMAT, "needs inputs X and W");
     fsift_status st;
-    if ((st = check_f32(k, 0, "X")) || (st = check_f32(k, 1, "W"))) return st;
-    if (k->n_in > 2 && k->in[2] && (st = check_f32(k, 2, "B"))) return st;
+    if ((st = conv_check_f32(k, 0, "X")) || (st = conv_check_f32(k, 1, "W"))) return st;
+    if (k->n_in > 2 && k->in[2] && (st = conv_check_f32(k, 2, "B"))) return st;
     if (k->n_in > 4) return nn_op_error(k, FSIFT_E_FORMAT, "%d inputs, at most 4 (X, W, B, residual)", k->n_in);
-    if (k->n_in > 3 && k->in[3] && (st = check_f32(k, 3, "the residual"))) return st;
+    if (k->n_in > 3 && k->in[3] && (st = conv_check_f32(k, 3, "the residual"))) return st;
     const char *layout = nn_attr_str(n, "layout", "NCHW");
     if (!strcmp(layout, "NHWC")) p->nhwc = 1;
     else if (strcmp(layout, "NCHW"))
@@ -354,7 +187,7 @@ static fsift_status conv_parse(const nn_kctx *k, nn_conv_params *p, int64_t *pad
     int64_t out_sp[2];
     for (int i = 0; i < 2; i++) {
         int64_t ext;  /* dilated kernel extent */
-        if (!mul_ok(d_sp[i], k_sp[i] - 1, &ext)) return nn_op_error(k, FSIFT_E_LIMIT, "kernel too large");
+        if (!conv_mul_ok(d_sp[i], k_sp[i] - 1, &ext)) return nn_op_error(k, FSIFT_E_LIMIT, "kernel too large");
         ext += 1;
         if (same) {
             int64_t o = (in_sp[i] + s_sp[i] - 1) / s_sp[i];
@@ -384,7 +217,7 @@ static fsift_status conv_parse(const nn_kctx *k, nn_conv_params *p, int64_t *pad
     pads_end[0] = pe[0];
     pads_end[1] = pe[1];
     int64_t t;
-    if (!mul_ok(p->kh, p->kw, &t) || !mul_ok(t, p->C / p->group, &t))
+    if (!conv_mul_ok(p->kh, p->kw, &t) || !conv_mul_ok(t, p->C / p->group, &t))
         return nn_op_error(k, FSIFT_E_LIMIT, "kernel too large");
     if (k->n_in > 2 && k->in[2]) {
         const nn_tensor *b = k->in[2];
@@ -421,7 +254,7 @@ static fsift_status conv_pack(nn_graph *g, nn_node *n) {
     int64_t kw = wv->dims[nhwc ? wv->rank - 2 : wv->rank - 1];
     if (group < 1 || M < 1 || M % group || cg < 1 || kh < 1 || kw < 1) return FSIFT_OK;
     int64_t K;
-    if (!mul_ok(kh, kw, &K) || !mul_ok(K, cg, &K)) return FSIFT_OK;
+    if (!conv_mul_ok(kh, kw, &K) || !conv_mul_ok(K, cg, &K)) return FSIFT_OK;
     const float *w = wv->data;
     wpack *pk = NULL;
     if (cg == 1) {
@@ -432,23 +265,23 @@ static fsift_status conv_pack(nn_graph *g, nn_node *n) {
             dp.M = M;
             dp.kh = kh;
             dp.kw = kw;
-            pk = wpack_new(isa, WK_DW_NHWC, 1, M, kh * kw, w, 0, 0, &dp);
+            pk = conv_wpack_new(isa, WK_DW_NHWC, 1, M, kh * kw, w, 0, 0, &dp);
         }
     } else if (nhwc) {
-        pk = wpack_new(isa, WK_GEMM_B, group, M / group, K, w, 1, K, NULL);
+        pk = conv_wpack_new(isa, WK_GEMM_B, group, M / group, K, w, 1, K, NULL);
     } else {
         int cnt;
         const int64_t *st = nn_attr_ints(n, "strides", &cnt);
         int unit = 1;
         for (int i = 0; st && i < cnt; i++) unit = unit && st[i] == 1;
         if (nchw_use_ind(cg, M / group, kh, kw, unit))
-            pk = wpack_new(isa, WK_GEMM_BT, group, M / group, K, w, kh * kw, 0, NULL);
+            pk = conv_wpack_new(isa, WK_GEMM_BT, group, M / group, K, w, kh * kw, 0, NULL);
         else
-            pk = wpack_new(isa, WK_GEMM_A, group, M / group, K, w, K, 1, NULL);
+            pk = conv_wpack_new(isa, WK_GEMM_A, group, M / group, K, w, K, 1, NULL);
     }
     if (pk) {
         n->packed = pk;
-        n->packed_free = wpack_free;
+        n->packed_free = conv_wpack_free;
     }
     return FSIFT_OK;
 }
@@ -478,7 +311,7 @@ static fsift_status conv_infer_core(nn_kctx *k) {
     }
     nn_set_out(k, 0, FSIFT_DTYPE_FLOAT32, rank, od);
 
-    s->isa = kctx_isa(k);
+    s->isa = conv_isa(k);
     s->kern = nn_gemm_kernel_for(s->isa);
     k->scratch_bytes = 0;
     if (!s->kern) {
@@ -490,7 +323,7 @@ static fsift_status conv_infer_core(nn_kctx *k) {
     if (conv_is_dw(&p)) {
         s->algo = ALGO_DW;
         if (p.nhwc) {
-            s->wpk = wpack_get(k, s->isa, WK_DW_NHWC, 1, p.M, p.kh * p.kw, w, 0, 0, &p, &s->wpk_gstride);
+            s->wpk = conv_wpack_get(k, s->isa, WK_DW_NHWC, 1, p.M, p.kh * p.kw, w, 0, 0, &p, &s->wpk_gstride);
             if (!s->wpk) {
                 s->dw_scratch = (size_t)(p.M * p.kh * p.kw);
                 k->scratch_bytes = s->dw_scratch * sizeof(float);
@@ -502,7 +335,7 @@ static fsift_status conv_infer_core(nn_kctx *k) {
     s->direct = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.pt == 0 && p.pl == 0 &&
                 pe[0] == 0 && pe[1] == 0;
     if (!p.nhwc && s->kern->ukr_ind && nchw_use_ind(cg, mg, p.kh, p.kw, p.sh == 1 && p.sw == 1)) {
-        s->wpk = wpack_get(k, s->isa, WK_GEMM_BT, p.group, mg, K, w, p.kh * p.kw, 0, NULL, &s->wpk_gstride);
+        s->wpk = conv_wpack_get(k, s->isa, WK_GEMM_BT, p.group, mg, K, w, p.kh * p.kw, 0, NULL, &s->wpk_gstride);
         if (s->wpk) {
             /* the input, zero-padded to cover every tap (a copy only if padding is needed) */
             s->algo = ALGO_IND;
@@ -514,7 +347,7 @@ static fsift_status conv_infer_core(nn_kctx *k) {
                 s->Wp = p.W;
             } else {
                 int64_t n;
-                if (!mul_ok(s->Hp, s->Wp, &n) || !mul_ok(n, cg, &n))
+                if (!conv_mul_ok(s->Hp, s->Wp, &n) || !conv_mul_ok(n, cg, &n))
                     return nn_op_error(k, FSIFT_E_LIMIT, "padded input too large");
                 k->scratch_bytes = (size_t)n * sizeof(float);
             }
@@ -522,9 +355,9 @@ static fsift_status conv_infer_core(nn_kctx *k) {
         }
     }
     if (p.nhwc)
-        s->wpk = wpack_get(k, s->isa, WK_GEMM_B, p.group, mg, K, w, 1, K, NULL, &s->wpk_gstride);
+        s->wpk = conv_wpack_get(k, s->isa, WK_GEMM_B, p.group, mg, K, w, 1, K, NULL, &s->wpk_gstride);
     else
-        s->wpk = wpack_get(k, s->isa, WK_GEMM_A, p.group, mg, K, w, K, 1, NULL, &s->wpk_gstride);
+        s->wpk = conv_wpack_get(k, s->isa, WK_GEMM_A, p.group, mg, K, w, K, 1, NULL, &s->wpk_gstride);
     s->wph = nn_gemm_balanced_ph(s->kern, mg);
     if (p.nhwc && s->wpk && s->kern->ukr_ind && p.kh * p.kw <= IND_MAX_TAPS && cg <= IND_MAX_C) {
         s->algo = ALGO_IND;
@@ -571,14 +404,14 @@ static fsift_status conv_infer_core(nn_kctx *k) {
     if (!s->tasks) return nn_op_error(k, FSIFT_E_NOMEM, "out of memory");
     int64_t opix = p.OH * p.OW, gm, gn;
     if (p.nhwc) {
-        if (!mul_ok(p.N, opix, &gm)) return nn_op_error(k, FSIFT_E_LIMIT, "output too large");
+        if (!conv_mul_ok(p.N, opix, &gm)) return nn_op_error(k, FSIFT_E_LIMIT, "output too large");
         gn = mg;
     } else {
         gm = mg;
         gn = opix;
     }
     size_t per = nn_gemm_scratch_per_thread(s->kern, gm, gn, K);
-    if (!scratch_threads_ok(per, infer_threads(k), &k->scratch_bytes))
+    if (!conv_scratch_ok(per, conv_threads(k), &k->scratch_bytes))
         return nn_op_error(k, FSIFT_E_LIMIT, "scratch too large");
     return FSIFT_OK;
 }
@@ -1048,493 +881,7 @@ static fsift_status conv_run(nn_kctx *k) {
     return FSIFT_OK;
 }
 
-/* ---- Gemm ------------------------------------------------------------------------------ */
-
-enum { C_NONE = 0, C_BIAS_COL, C_BIAS_ROW, C_FILL };
-
-typedef struct gemm_state {
-    int64_t M, N, K;
-    int ta, tb;
-    float alpha, beta;
-    int cmode;
-    int64_t cm, cn;       /* C broadcast shape [cm, cn] */
-    nn_act act;
-    const float *slope;   /* NN_ACT_PRELU: [N] */
-    nn_isa isa;
-    const nn_gemm_kernel *kern;
-    const float *bpk;
-} gemm_state;
-
-static fsift_status gemm_pack(nn_graph *g, nn_node *n) {
-    if (n->n_in < 2 || n->in[1] < 0) return FSIFT_OK;
-    const nn_value *bv = &g->vals[n->in[1]];
-    if (bv->kind != NN_VAL_CONST || bv->dtype != FSIFT_DTYPE_FLOAT32 || bv->rank != 2) return FSIFT_OK;
-    nn_isa isa = nn_isa_for(NULL);
-    if (isa == NN_ISA_REF) return FSIFT_OK;
-    int tb = nn_attr_int(n, "transB", 0) != 0;
-    int64_t K = tb ? bv->dims[1] : bv->dims[0], N = tb ? bv->dims[0] : bv->dims[1];
-    if (K < 1 || N < 1) return FSIFT_OK;
-    wpack *pk = wpack_new(isa, WK_GEMM_B, 1, N, K, bv->data, tb ? 1 : N, tb ? K : 1, NULL);
-    if (pk) {
-        n->packed = pk;
-        n->packed_free = wpack_free;
-    }
-    return FSIFT_OK;
-}
-
-static fsift_status gemm_infer(nn_kctx *k) {
-    if (k->n_in < 2 || !k->in[0] || !k->in[1]) return nn_op_error(k, FSIFT_E_FORMAT, "needs inputs A and B");
-    fsift_status st;
-    if ((st = check_f32(k, 0, "A")) || (st = check_f32(k, 1, "B"))) return st;
-    const nn_tensor *a = k->in[0], *bt = k->in[1], *c = k->n_in > 2 ? k->in[2] : NULL;
-    if (c && (st = check_f32(k, 2, "C"))) return st;
-    if (a->rank != 2 || bt->rank != 2)
-        return nn_op_error(k, FSIFT_E_SHAPE, "A and B must be matrices (ranks %d, %d)", a->rank, bt->rank);
-    gemm_state *s = nn_kctx_alloc(k, sizeof *s);
-    if (!s) return nn_op_error(k, FSIFT_E_NOMEM, "out of memory");
-    k->state = s;
-    s->ta = nn_attr_int(k->node, "transA", 0) != 0;
-    s->tb = nn_attr_int(k->node, "transB", 0) != 0;
-    s->alpha = nn_attr_float(k->node, "alpha", 1.f);
-    s->beta = nn_attr_float(k->node, "beta", 1.f);
-    s->M = s->ta ? a->dims[1] : a->dims[0];
-    s->K = s->ta ? a->dims[0] : a->dims[1];
-    int64_t kb = s->tb ? bt->dims[1] : bt->dims[0];
-    s->N = s->tb ? bt->dims[0] : bt->dims[1];
-    if ((st = nn_act_parse_slope(k, s->N, &s->act, &s->slope))) return st;
-    if (kb != s->K)
-        return nn_op_error(k, FSIFT_E_SHAPE, "inner dimensions differ: A gives K=%lld, B gives %lld",
-                           (long long)s->K, (long long)kb);
-    if (s->M > MAX_GEMM_DIM || s->N > MAX_GEMM_DIM || s->K > MAX_GEMM_DIM)
-        return nn_op_error(k, FSIFT_E_LIMIT, "matrix too large");
-    s->cmode = C_NONE;
-    if (c && s->beta != 0.f) {
-        int64_t cm = 1, cn = 1;
-        if (c->rank == 1) cn = c->dims[0];
-        else if (c->rank == 2) {
-            cm = c->dims[0];
-            cn = c->dims[1];
-        } else if (c->rank != 0)
-            return nn_op_error(k, FSIFT_E_SHAPE, "C must have rank 0, 1 or 2");
-        if ((cm != 1 && cm != s->M) || (cn != 1 && cn != s->N))
-            return nn_op_error(k, FSIFT_E_SHAPE, "C [%lld,%lld] cannot be broadcast to [%lld,%lld]",
-                               (long long)cm, (long long)cn, (long long)s->M, (long long)s->N);
-        s->cm = cm;
-        s->cn = cn;
-        if (s->beta == 1.f && cm == 1 && cn == s->N) s->cmode = C_BIAS_COL;
-        else if (s->beta == 1.f && cn == 1 && cm == s->M) s->cmode = C_BIAS_ROW;
-        else s->cmode = C_FILL;
-    }
-    int64_t od[2] = {s->M, s->N};
-    nn_set_out(k, 0, FSIFT_DTYPE_FLOAT32, 2, od);
-    s->isa = kctx_isa(k);
-    s->kern = nn_gemm_kernel_for(s->isa);
-    k->scratch_bytes = 0;
-    if (s->kern) {
-        s->bpk = wpack_get(k, s->isa, WK_GEMM_B, 1, s->N, s->K, bt->data, s->tb ? 1 : s->N,
-                           s->tb ? s->K : 1, NULL, &(size_t){0});
-        size_t per = nn_gemm_scratch_per_thread(s->kern, s->M, s->N, s->K);
-        if (!scratch_threads_ok(per, infer_threads(k), &k->scratch_bytes))
-            return nn_op_error(k, FSIFT_E_LIMIT, "scratch too large");
-    }
-    return FSIFT_OK;
-}
-
-static fsift_status gemm_run(nn_kctx *k) {
-    const gemm_state *s = k->state;
-    const float *a = k->in[0]->data, *b = k->in[1]->data;
-    const float *c = k->n_in > 2 && k->in[2] ? k->in[2]->data : NULL;
-    float *y = k->out[0]->data;
-    if (s->M == 0 || s->N == 0) return FSIFT_OK;
-    nn_gemm_task t;
-    memset(&t, 0, sizeof t);
-    t.M = s->M;
-    t.N = s->N;
-    t.K = s->K;
-    t.alpha = s->alpha;
-    nn_act_bounds(s->act, &t.lo, &t.hi);
-    t.slope = s->slope;
-    t.slope_per_col = 1;
-    t.a = (nn_gemm_src){NN_GEMM_DENSE, a, s->ta ? 1 : s->K, s->ta ? s->M : 1, NULL, 0};
-    if (s->bpk) t.b = (nn_gemm_src){NN_GEMM_PACKED, s->bpk, 0, 0, NULL, 0};
-    else t.b = (nn_gemm_src){NN_GEMM_DENSE, b, s->tb ? 1 : s->N, s->tb ? s->K : 1, NULL, 0};
-    t.c = y;
-    t.rs_c = s->N;
-    t.cs_c = 1;
-    if (s->cmode == C_BIAS_COL || s->cmode == C_BIAS_ROW) {
-        t.bias = c;
-        t.bias_per_col = s->cmode == C_BIAS_COL;
-    } else if (s->cmode == C_FILL) {
-        for (int64_t i = 0; i < s->M; i++)
-            for (int64_t j = 0; j < s->N; j++)
-                y[i * s->N + j] = s->beta * c[(s->cm == 1 ? 0 : i) * s->cn + (s->cn == 1 ? 0 : j)];
-        t.accumulate = 1;
-    }
-    if (!s->kern) {
-        t.b = (nn_gemm_src){NN_GEMM_DENSE, b, s->tb ? 1 : s->N, s->tb ? s->K : 1, NULL, 0};
-        nn_gemm_ref(&t);
-    } else {
-        nn_gemm_batch(s->kern, &t, 1, k->pool, k->nthreads, k->scratch, k->scratch_bytes);
-    }
-    if (s->act == NN_ACT_TANH) nn_act_apply(y, s->M * s->N, NN_ACT_TANH);
-    return FSIFT_OK;
-}
-
-/* ---- MatMul ---------------------------------------------------------------------------- */
-
-typedef struct matmul_state {
-    int dtype;
-    int64_t M, N, K;
-    int nb;                          /* batch rank of the output */
-    int64_t bdims[NN_MAX_RANK];      /* output batch dims */
-    int64_t astr[NN_MAX_RANK];       /* A offset per batch index step (0 = broadcast) */
-    int64_t bstr[NN_MAX_RANK];
-    int64_t batch;                   /* product of bdims */
-    int collapse;                    /* B has no batch: A's batch folded into M */
-    nn_act act;
-    const float *slope;              /* NN_ACT_PRELU: [N] */
-    nn_isa isa;
-    const nn_gemm_kernel *kern;
-    const float *bpk;
-    nn_gemm_task *tasks;
-} matmul_state;
-
-/* B's matrix part: [K,N] (rank >= 2) or [K] (as [K,1]); 1 if B has no batch (all ones). */
-static int matmul_b_flat(int rank, const int64_t *dims, int64_t *K, int64_t *N) {
-    if (rank < 1) return 0;
-    if (rank == 1) {
-        *K = dims[0];
-        *N = 1;
-        return 1;
-    }
-    *K = dims[rank - 2];
-    *N = dims[rank - 1];
-    for (int i = 0; i < rank - 2; i++)
-        if (dims[i] != 1) return 0;
-    return 1;
-}
-
-static fsift_status matmul_pack(nn_graph *g, nn_node *n) {
-    if (n->n_in < 2 || n->in[1] < 0) return FSIFT_OK;
-    const nn_value *bv = &g->vals[n->in[1]];
-    if (bv->kind != NN_VAL_CONST || bv->dtype != FSIFT_DTYPE_FLOAT32) return FSIFT_OK;
-    int64_t K, N;
-    if (!matmul_b_flat(bv->rank, bv->dims, &K, &N) || K < 1 || N < 1) return FSIFT_OK;
-    nn_isa isa = nn_isa_for(NULL);
-    if (isa == NN_ISA_REF) return FSIFT_OK;
-    wpack *pk = wpack_new(isa, WK_GEMM_B, 1, N, K, bv->data, N, 1, NULL);
-    if (pk) {
-        n->packed = pk;
-        n->packed_free = wpack_free;
-    }
-    return FSIFT_OK;
-}
-
-static fsift_status matmul_infer(nn_kctx *k) {
-    if (k->n_in < 2 || !k->in[0] || !k->in[1]) return nn_op_error(k, FSIFT_E_FORMAT, "needs inputs A and B");
-    const nn_tensor *a = k->in[0], *b = k->in[1];
-    if (a->dtype != b->dtype)
-        return nn_op_error(k, FSIFT_E_SHAPE, "A is %s, B is %s", fsift_dtype_name(a->dtype),
-                           fsift_dtype_name(b->dtype));
-    if (a->dtype != FSIFT_DTYPE_FLOAT32 && a->dtype != FSIFT_DTYPE_INT32 && a->dtype != FSIFT_DTYPE_INT64)
-        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "dtype %s not supported", fsift_dtype_name(a->dtype));
-    if (a->rank < 1 || b->rank < 1) return nn_op_error(k, FSIFT_E_SHAPE, "operands must have rank >= 1");
-    matmul_state *s = nn_kctx_alloc(k, sizeof *s);
-    if (!s) return nn_op_error(k, FSIFT_E_NOMEM, "out of memory");
-    k->state = s;
-    s->dtype = a->dtype;
-    fsift_status st;
-    s->M = a->rank == 1 ? 1 : a->dims[a->rank - 2];
-    s->K = a->dims[a->rank - 1];
-    int64_t kb = b->rank == 1 ? b->dims[0] : b->dims[b->rank - 2];
-    s->N = b->rank == 1 ? 1 : b->dims[b->rank - 1];
-    if ((st = nn_act_parse_slope(k, s->N, &s->act, &s->slope))) return st;
-    if (s->act == NN_ACT_PRELU && (b->rank == 1 || s->dtype != FSIFT_DTYPE_FLOAT32))
-        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "fused PRELU needs a float32 B of rank >= 2");
-    if (k->n_in > 3) return nn_op_error(k, FSIFT_E_FORMAT, "%d inputs, at most 3 (A, B, bias)", k->n_in);
-    if (k->n_in > 2 && k->in[2]) { /* the optimiser's bias extension (ops.h) */
-        const nn_tensor *c = k->in[2];
-        if (b->rank < 2 || s->dtype != FSIFT_DTYPE_FLOAT32 || c->dtype != FSIFT_DTYPE_FLOAT32 || c->rank != 1 ||
-            c->dims[0] != s->N)
-            return nn_op_error(k, FSIFT_E_SHAPE, "bias must be float32 [%lld] with a float32 B of rank >= 2",
-                               (long long)s->N);
-    }
-    if (kb != s->K)
-        return nn_op_error(k, FSIFT_E_SHAPE, "inner dimensions differ: %lld vs %lld", (long long)s->K, (long long)kb);
-    int ra = a->rank > 2 ? a->rank - 2 : 0, rb = b->rank > 2 ? b->rank - 2 : 0;
-    int nb = ra > rb ? ra : rb;
-    s->nb = nb;
-    int64_t astep, bstep;
-    if (!mul_ok(s->M, s->K, &astep) || !mul_ok(s->K, s->N, &bstep))
-        return nn_op_error(k, FSIFT_E_LIMIT, "matrix too large");
-    /* strides from the innermost batch dim outwards */
-    int64_t as = astep, bs = bstep;
-    s->batch = 1;
-    for (int i = nb - 1; i >= 0; i--) {
-        int ia = i - (nb - ra), ib = i - (nb - rb);
-        int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
-        if (da != db && da != 1 && db != 1)
-            return nn_op_error(k, FSIFT_E_SHAPE, "batch dims %lld and %lld cannot be broadcast",
-                               (long long)da, (long long)db);
-        s->bdims[i] = da > db ? da : (db > da ? db : da);
-        if (da == 0 || db == 0) s->bdims[i] = 0;
-        s->astr[i] = da == 1 ? 0 : as;
-        s->bstr[i] = db == 1 ? 0 : bs;
-        if (!mul_ok(as, da, &as) || !mul_ok(bs, db, &bs) || !mul_ok(s->batch, s->bdims[i], &s->batch))
-            return nn_op_error(k, FSIFT_E_LIMIT, "tensor too large");
-    }
-    int64_t od[NN_MAX_RANK];
-    int orank = 0;
-    for (int i = 0; i < nb; i++) od[orank++] = s->bdims[i];
-    if (a->rank > 1) od[orank++] = s->M;
-    if (b->rank > 1) od[orank++] = s->N;
-    nn_set_out(k, 0, s->dtype, orank, od);
-    int64_t bk, bn;
-    s->collapse = matmul_b_flat(b->rank, b->dims, &bk, &bn);
-    k->scratch_bytes = 0;
-    if (s->dtype != FSIFT_DTYPE_FLOAT32) return FSIFT_OK;
-    s->isa = kctx_isa(k);
-    s->kern = nn_gemm_kernel_for(s->isa);
-    if (!s->kern) return FSIFT_OK;
-    if (s->collapse)
-        s->bpk = wpack_get(k, s->isa, WK_GEMM_B, 1, s->N, s->K, b->data, s->N, 1, NULL, &(size_t){0});
-    s->tasks = nn_kctx_alloc(k, TASK_CHUNK * sizeof *s->tasks);
-    if (!s->tasks) return nn_op_error(k, FSIFT_E_NOMEM, "out of memory");
-    int64_t m = s->M;
-    if (s->collapse && !mul_ok(s->M, s->batch, &m)) return nn_op_error(k, FSIFT_E_LIMIT, "tensor too large");
-    size_t per = nn_gemm_scratch_per_thread(s->kern, m, s->N, s->K);
-    if (!scratch_threads_ok(per, infer_threads(k), &k->scratch_bytes))
-        return nn_op_error(k, FSIFT_E_LIMIT, "scratch too large");
-    return FSIFT_OK;
-}
-
-/* Offsets of A and B for batch index idx. */
-static void matmul_offsets(const matmul_state *s, int64_t idx, int64_t *ao, int64_t *bo) {
-    int64_t oa = 0, ob = 0;
-    for (int i = s->nb - 1; i >= 0; i--) {
-        int64_t d = s->bdims[i];
-        int64_t q = idx % d;
-        idx /= d;
-        oa += q * s->astr[i];
-        ob += q * s->bstr[i];
-    }
-    *ao = oa;
-    *bo = ob;
-}
-
-#define MATMUL_INT(T, UT)                                                                    \
-    static void matmul_##T(const matmul_state *s, const T *a, const T *b, T *y) {            \
-        for (int64_t bi = 0; bi < s->batch; bi++) {                                          \
-            int64_t ao, bo;                                                                  \
-            matmul_offsets(s, bi, &ao, &bo);                                                 \
-            T *yb = y + bi * s->M * s->N;                                                    \
-            for (int64_t i = 0; i < s->M; i++)                                               \
-                for (int64_t j = 0; j < s->N; j++) {                                         \
-                    UT acc = 0;                                                              \
-                    for (int64_t kk = 0; kk < s->K; kk++)                                    \
-                        acc += (UT)a[ao + i * s->K + kk] * (UT)b[bo + kk * s->N + j];        \
-                    yb[i * s->N + j] = (T)acc;                                               \
-                }                                                                            \
-        }                                                                                    \
-    }
-MATMUL_INT(int32_t, uint32_t)
-MATMUL_INT(int64_t, uint64_t)
-
-static fsift_status matmul_run(nn_kctx *k) {
-    const matmul_state *s = k->state;
-    const void *a = k->in[0]->data, *b = k->in[1]->data;
-    const float *bias = k->n_in > 2 && k->in[2] ? k->in[2]->data : NULL;
-    void *y = k->out[0]->data;
-    if (s->batch == 0 || s->M == 0 || s->N == 0) return FSIFT_OK;
-    if (s->dtype == FSIFT_DTYPE_INT32) {
-        matmul_int32_t(s, a, b, y);
-        return FSIFT_OK;
-    }
-    if (s->dtype == FSIFT_DTYPE_INT64) {
-        matmul_int64_t(s, a, b, y);
-        return FSIFT_OK;
-    }
-    const float *af = a, *bf = b;
-    float *yf = y;
-    float lo, hi;
-    nn_act_bounds(s->act, &lo, &hi);
-    nn_gemm_task one, *tasks = s->tasks ? s->tasks : &one;
-    const int64_t ntasks = s->collapse ? 1 : s->batch;
-    const int64_t chunk = s->tasks ? TASK_CHUNK : 1;
-    for (int64_t t0 = 0; t0 < ntasks; t0 += chunk) {
-        int64_t cnt = ntasks - t0 < chunk ? ntasks - t0 : chunk;
-        for (int64_t i = 0; i < cnt; i++) {
-            nn_gemm_task *t = &tasks[i];
-            memset(t, 0, sizeof *t);
-            int64_t ao = 0, bo = 0;
-            if (!s->collapse) matmul_offsets(s, t0 + i, &ao, &bo);
-            t->M = s->collapse ? s->M * s->batch : s->M;
-            t->N = s->N;
-            t->K = s->K;
-            t->alpha = 1.f;
-            t->lo = lo;
-            t->hi = hi;
-            t->slope = s->slope;
-            t->slope_per_col = 1;
-            t->bias = bias;
-            t->bias_per_col = 1;
-            t->a = (nn_gemm_src){NN_GEMM_DENSE, af + ao, s->K, 1, NULL, 0};
-            if (s->bpk) t->b = (nn_gemm_src){NN_GEMM_PACKED, s->bpk, 0, 0, NULL, 0};
-            else t->b = (nn_gemm_src){NN_GEMM_DENSE, bf + bo, s->N, 1, NULL, 0};
-            t->c = yf + (t0 + i) * s->M * s->N;
-            t->rs_c = s->N;
-            t->cs_c = 1;
-        }
-        if (s->kern)
-            nn_gemm_batch(s->kern, tasks, cnt, k->pool, k->nthreads, k->scratch, k->scratch_bytes);
-        else
-            for (int64_t i = 0; i < cnt; i++) nn_gemm_ref(&tasks[i]);
-    }
-    if (s->act == NN_ACT_TANH) nn_act_apply(yf, s->batch * s->M * s->N, NN_ACT_TANH);
-    return FSIFT_OK;
-}
-
-/* ---- ConvTranspose --------------------------------------------------------------------- */
-
-/* 1 to 3 spatial dims, NCHW, plain loops: every input element scatters its products into
- * the output (out = in*stride - pad_begin + k*dilation). Not in the hot path of any target
- * model, so it stays the simple reference. */
-typedef struct convt_state {
-    int nsp;
-    int64_t N, C, M, group;
-    int64_t in[3], k[3], s[3], d[3], pb[3], out[3];
-    nn_act act;
-} convt_state;
-
-static fsift_status convt_infer(nn_kctx *k) {
-    if (k->n_in < 2 || !k->in[0] || !k->in[1]) return nn_op_error(k, FSIFT_E_FORMAT, "needs inputs X and W");
-    fsift_status st;
-    if ((st = check_f32(k, 0, "X")) || (st = check_f32(k, 1, "W"))) return st;
-    if (k->n_in > 2 && k->in[2] && (st = check_f32(k, 2, "B"))) return st;
-    const nn_node *n = k->node;
-    if (strcmp(nn_attr_str(n, "layout", "NCHW"), "NCHW"))
-        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "layout '%s' not supported", nn_attr_str(n, "layout", ""));
-    const nn_tensor *x = k->in[0], *w = k->in[1];
-    if (x->rank < 3 || x->rank > 5) return nn_op_error(k, FSIFT_E_UNSUPPORTED, "X of rank %d not supported", x->rank);
-    if (w->rank != x->rank) return nn_op_error(k, FSIFT_E_SHAPE, "W has rank %d, X rank %d", w->rank, x->rank);
-    convt_state *s = nn_kctx_alloc(k, sizeof *s);
-    if (!s) return nn_op_error(k, FSIFT_E_NOMEM, "out of memory");
-    k->state = s;
-    if ((st = nn_act_parse(k, &s->act))) return st;
-    const int nsp = x->rank - 2;
-    s->nsp = nsp;
-    s->N = x->dims[0];
-    s->C = x->dims[1];
-    s->group = nn_attr_int(n, "group", 1);
-    if (s->group < 1 || s->group > s->C || s->C % s->group || w->dims[0] != s->C)
-        return nn_op_error(k, FSIFT_E_SHAPE, "W [%lld,...] does not match %lld input channels in %lld groups",
-                           (long long)w->dims[0], (long long)s->C, (long long)s->group);
-    if (!mul_ok(w->dims[1], s->group, &s->M) || s->M < 1) return nn_op_error(k, FSIFT_E_SHAPE, "bad W");
-    int cnt;
-    const int64_t *ks = nn_attr_ints(n, "kernel_shape", &cnt);
-    if (ks && cnt != nsp) return nn_op_error(k, FSIFT_E_SHAPE, "kernel_shape has %d values", cnt);
-    const int64_t *st_ = nn_attr_ints(n, "strides", &cnt);
-    if (st_ && cnt != nsp) return nn_op_error(k, FSIFT_E_SHAPE, "strides has %d values", cnt);
-    const int64_t *dl = nn_attr_ints(n, "dilations", &cnt);
-    if (dl && cnt != nsp) return nn_op_error(k, FSIFT_E_SHAPE, "dilations has %d values", cnt);
-    const int64_t *pads = nn_attr_ints(n, "pads", &cnt);
-    if (pads && cnt != 2 * nsp) return nn_op_error(k, FSIFT_E_SHAPE, "pads has %d values", cnt);
-    const int64_t *op = nn_attr_ints(n, "output_padding", &cnt);
-    if (op && cnt != nsp) return nn_op_error(k, FSIFT_E_SHAPE, "output_padding has %d values", cnt);
-    const int64_t *os = nn_attr_ints(n, "output_shape", &cnt);
-    if (os && cnt != nsp && cnt != nsp + 2) return nn_op_error(k, FSIFT_E_SHAPE, "output_shape has %d values", cnt);
-    if (os && cnt == nsp + 2) os += 2;
-    const char *ap = nn_attr_str(n, "auto_pad", "NOTSET");
-    int same = !strcmp(ap, "SAME_UPPER") ? 1 : !strcmp(ap, "SAME_LOWER") ? 2 : 0;
-    if (!same && strcmp(ap, "NOTSET") && strcmp(ap, "VALID") && *ap)
-        return nn_op_error(k, FSIFT_E_UNSUPPORTED, "auto_pad '%s' not supported", ap);
-    int64_t od[5] = {s->N, s->M};
-    for (int i = 0; i < 3; i++) {
-        s->in[i] = s->k[i] = s->s[i] = s->d[i] = s->out[i] = 1;
-        s->pb[i] = 0;
-    }
-    for (int i = 0; i < nsp; i++) {
-        s->in[i] = x->dims[2 + i];
-        s->k[i] = w->dims[2 + i];
-        if (ks && ks[i] != s->k[i]) return nn_op_error(k, FSIFT_E_SHAPE, "kernel_shape does not match W");
-        s->s[i] = st_ ? st_[i] : 1;
-        s->d[i] = dl ? dl[i] : 1;
-        int64_t opad = op ? op[i] : 0;
-        if (s->s[i] < 1 || s->s[i] > MAX_ATTR_VAL || s->d[i] < 1 || s->d[i] > MAX_ATTR_VAL || opad < 0 ||
-            opad > MAX_ATTR_VAL || s->k[i] < 1)
-            return nn_op_error(k, FSIFT_E_UNSUPPORTED, "strides, dilations and output_padding out of range");
-        int64_t ext, full;
-        if (!mul_ok(s->d[i], s->k[i] - 1, &ext) || !mul_ok(s->s[i], s->in[i] > 0 ? s->in[i] - 1 : 0, &full))
-            return nn_op_error(k, FSIFT_E_LIMIT, "output too large");
-        full += opad + ext + 1; /* output size without padding */
-        if (os || same) {
-            int64_t o = os ? os[i] : s->in[i] * s->s[i];
-            if (o < 0 || o > NN_MAX_DIM) return nn_op_error(k, FSIFT_E_SHAPE, "bad output_shape");
-            /* the spec's split, with Python's floor division (a negative total, i.e. an
-             * output larger than the natural one, grows at the end) */
-            int64_t total = full - o, half = total >= 0 ? total / 2 : -((-total + 1) / 2);
-            s->pb[i] = same == 1 ? half : total - half;
-            s->out[i] = o;
-        } else {
-            int64_t b = pads && strcmp(ap, "VALID") ? pads[i] : 0, e = pads && strcmp(ap, "VALID") ? pads[nsp + i] : 0;
-            if (b < 0 || e < 0 || b > MAX_ATTR_VAL || e > MAX_ATTR_VAL)
-                return nn_op_error(k, FSIFT_E_UNSUPPORTED, "pads out of range");
-            s->pb[i] = b;
-            s->out[i] = full - b - e;
-            if (s->out[i] < 0) return nn_op_error(k, FSIFT_E_SHAPE, "pads larger than the output");
-        }
-        od[2 + i] = s->out[i];
-    }
-    if (k->n_in > 2 && k->in[2] && (k->in[2]->rank != 1 || k->in[2]->dims[0] != s->M))
-        return nn_op_error(k, FSIFT_E_SHAPE, "B must be [%lld]", (long long)s->M);
-    nn_set_out(k, 0, FSIFT_DTYPE_FLOAT32, x->rank, od);
-    return FSIFT_OK;
-}
-
-static fsift_status convt_run(nn_kctx *k) {
-    const convt_state *s = k->state;
-    const float *x = k->in[0]->data, *w = k->in[1]->data;
-    const float *b = k->n_in > 2 && k->in[2] ? k->in[2]->data : NULL;
-    float *y = k->out[0]->data;
-    const int64_t cg = s->C / s->group, mg = s->M / s->group;
-    const int64_t ipix = s->in[0] * s->in[1] * s->in[2], opix = s->out[0] * s->out[1] * s->out[2];
-    const int64_t kpix = s->k[0] * s->k[1] * s->k[2];
-    for (int64_t n = 0; n < s->N; n++)
-        for (int64_t m = 0; m < s->M; m++) {
-            float *yp = y + (n * s->M + m) * opix;
-            for (int64_t o = 0; o < opix; o++) yp[o] = b ? b[m] : 0.f;
-            const int64_t g = m / mg, mm = m % mg;
-            for (int64_t c = g * cg; c < (g + 1) * cg; c++) {
-                const float *xp = x + (n * s->C + c) * ipix, *wp = w + (c * mg + mm) * kpix;
-                for (int64_t i0 = 0; i0 < s->in[0]; i0++)
-                    for (int64_t i1 = 0; i1 < s->in[1]; i1++)
-                        for (int64_t i2 = 0; i2 < s->in[2]; i2++) {
-                            const float xv = xp[(i0 * s->in[1] + i1) * s->in[2] + i2];
-                            for (int64_t k0 = 0; k0 < s->k[0]; k0++) {
-                                const int64_t o0 = i0 * s->s[0] - s->pb[0] + k0 * s->d[0];
-                                if (o0 < 0 || o0 >= s->out[0]) continue;
-                                for (int64_t k1 = 0; k1 < s->k[1]; k1++) {
-                                    const int64_t o1 = i1 * s->s[1] - s->pb[1] + k1 * s->d[1];
-                                    if (o1 < 0 || o1 >= s->out[1]) continue;
-                                    for (int64_t k2 = 0; k2 < s->k[2]; k2++) {
-                                        const int64_t o2 = i2 * s->s[2] - s->pb[2] + k2 * s->d[2];
-                                        if (o2 < 0 || o2 >= s->out[2]) continue;
-                                        yp[(o0 * s->out[1] + o1) * s->out[2] + o2] +=
-                                            xv * wp[(k0 * s->k[1] + k1) * s->k[2] + k2];
-                                    }
-                                }
-                            }
-                        }
-            }
-            nn_act_apply(yp, opix, s->act);
-        }
-    return FSIFT_OK;
-}
-
 const nn_op_def nn_ops_conv[] = {
     {"Conv", "", 0, conv_pack, conv_infer, conv_run},
-    {"Gemm", "", 0, gemm_pack, gemm_infer, gemm_run},
-    {"MatMul", "", 0, matmul_pack, matmul_infer, matmul_run},
-    {"ConvTranspose", "", 0, NULL, convt_infer, convt_run},
     {0},
 };

@@ -1,6 +1,6 @@
 /*
  * gemm.h — single-precision matrix multiply for the compute-heavy operators (internal to
- * src/nn/kernels: conv.c, the GEMM driver gemm.c and its micro-kernels).
+ * src/nn/kernels: conv.c, linear.c, the GEMM driver gemm.c and its micro-kernels).
  *
  * Design (the classic packed, blocked GEMM): C[M,N] = alpha * A[M,K] * B[K,N], then an
  * epilogue (+ existing C, + bias per row or per column, clamp). A is cut into panels of MR
