@@ -55,6 +55,9 @@ JOB=$(job_of submit.txt)
 [ -n "$JOB" ] || { bad "no job id printed"; exit 1; }
 grep -q "\"job_id\": \"$JOB\"" arr/slurm/jobs.json || bad "job $JOB not in jobs.json"
 scancel "${JOB}_5" && echo "cancelled task 5 (scancel ${JOB}_5)"
+"$BIN" slurm status arr > status0.txt
+grep '^summary' status0.txt
+grep -Eq '^summary: .*[1-9][0-9]* (running|pending)' status0.txt || bad "status right after submission shows nothing running or pending"
 
 step "kill -9 task 3's facesift after its first shard, mid-way through the second"
 killed=0
