@@ -6,7 +6,7 @@
 #   - --dry-run prints a script that bash accepts (bash -n) and submits nothing;
 #   - sbatch not on PATH, and an sbatch that cannot reach the controller: exit 1, a message
 #     naming sbatch and the cause, nothing recorded;
-#   - with stand-in sbatch/squeue/sacct (shell scripts on PATH that record their arguments):
+#   - with stand-in sbatch/squeue/sacct (the INPUT path holds a space and a quote) (shell scripts on PATH that record their arguments):
 #     the submitted --array list, jobs.json, then job.sh itself run by hand for each task
 #     (SLURM_ARRAY_TASK_ID set as Slurm would) builds OUT/shards/I and writes the exit file;
 #     status reads done / pending (from the stand-in squeue) / failed (exit file) / missing;
@@ -63,7 +63,8 @@ FAKE_DOWN=1 "$BIN" slurm build shards -o down --tasks 2 > u.txt 2>&1; rc=$?; exp
 
 step "stand-in Slurm: submit, run job.sh by hand, status, resume"
 "$BIN" build shards -o single --quiet > /dev/null || bad "single build"
-"$BIN" slurm build shards -o arr --tasks 3 --quiet > sub.txt || bad "slurm build"
+mkdir -p "in put's" && cp -r shards "in put's/sh"  # a space and a quote in an INPUT path: job.sh quotes it
+"$BIN" slurm build "in put's/sh" -o arr --tasks 3 --quiet > sub.txt || bad "slurm build"
 cat sub.txt
 grep -q "^--parsable --array=0-2 $WORK/arr/slurm/job.sh$" sbatch.log || bad "sbatch called with: $(cat sbatch.log)"
 grep -q '"job_id": "101"' arr/slurm/jobs.json || bad "job 101 not recorded"
