@@ -2,12 +2,14 @@
  * bench_build_floor.c — the floor under `facesift build`: for every sample of a webdataset
  * shard, only what the pipeline cannot avoid on a sample it rejects at the face rules —
  * the header probe, the decode at the DCT scale build uses (the smallest whose longer side
- * is still ≥ det_size), and the detector — single-threaded, in one loop, no I/O besides
+ * is still ≥ the pre-filter side, 320), the resize to that side, and the detector —
+ * single-threaded, in one loop, no I/O besides
  * reading the shard. Prints one JSON line: samples, ms per stage, samples/s.
  *
  * Samples whose shorter side is under --min-side (513) are only probed, as in the pipeline.
  *
  * usage: bench_build_floor SHARD.tar [--models SET] [--det-size 640] [--min-side 513]
+ *                          [--prefilter-side 320]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +20,12 @@
 
 int main(int argc, char **argv) {
     const char *shard = NULL, *models = "default";
-    int det_size = 640, min_side = 513;
+    int det_size = 640, min_side = 513, pre = 320;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--models") && i + 1 < argc) models = argv[++i];
         else if (!strcmp(argv[i], "--det-size") && i + 1 < argc) det_size = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--min-side") && i + 1 < argc) min_side = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--prefilter-side") && i + 1 < argc) pre = atoi(argv[++i]);
         else shard = argv[i];
     }
     if (!shard) {
@@ -65,11 +68,21 @@ int main(int argc, char **argv) {
             int W = info.width > info.height ? info.width : info.height;
             if (info.format == FSIFT_IMG_JPEG)
                 for (int d = 8; d >= 2; d /= 2)
-                    if ((W + d - 1) / d >= det_size) {
+                    if ((W + d - 1) / d >= pre) {
                         o.scale_denom = d;
                         break;
                     }
             if (fsift_image_decode(s.image, s.image_size, &o, &img, NULL)) img.data = NULL;
+            int big = img.width > img.height ? img.width : img.height;
+            if (img.data && pre > 0 && big > pre) {
+                fsift_image sm;
+                if (!fsift_image_resize(&img, (int)(img.width * (double)pre / big + 0.5) ? (int)(img.width * (double)pre / big + 0.5) : 1,
+                                        (int)(img.height * (double)pre / big + 0.5) ? (int)(img.height * (double)pre / big + 0.5) : 1,
+                                        FSIFT_RESIZE_BILINEAR, &sm)) {
+                    fsift_image_free(&img);
+                    img = sm;
+                }
+            }
         }
         t_dec += fsift_now_ms() - t;
         if (img.data) {

@@ -18,7 +18,8 @@ static void build_usage(FILE *f) {
             "usage: facesift build INPUT... -o OUT [--threads N] [--shard I/N] [--layout wds|faceid6m]\n"
             "                      [--instantid-jsonl] [--models SET] [--min-side 513] [--min-faces 1]\n"
             "                      [--max-faces 3] [--min-face-ratio 0.04] [--det-thresh 0.5]\n"
-            "                      [--det-size 640] [--no-full-redetect] [--no-text-filter] [--lexicon DIR]\n"
+            "                      [--det-size 640] [--prefilter-side 320] [--no-full-redetect]\n"
+            "                      [--no-text-filter] [--lexicon DIR]\n"
             "                      [--image-format source|png|jpg] [--jpeg-quality 95]\n"
             "                      [--input-shard-size 10000] [--max-pixels N] [--max-file-bytes N]\n"
             "                      [--queue N] [--quiet]\n\n"
@@ -41,10 +42,12 @@ static void build_usage(FILE *f) {
             "  --min-faces N, --max-faces N   faces found must be within [N, M] (default 1..3)\n"
             "  --min-face-ratio R   largest face's box area / image area >= R (default 0.04)\n"
             "  --det-thresh T       detector score threshold (default 0.5)\n"
-            "  --det-size N         detector canvas (default 640); JPEGs are decoded at the\n"
-            "                       smallest DCT scale whose longer side is still >= N; samples\n"
-            "                       that pass are detected again at full size (that result\n"
-            "                       decides and is stored)\n"
+            "  --det-size N         SCRFD detector canvas (default 640)\n"
+            "  --prefilter-side N   the face rules first run on the image scaled to a longer\n"
+            "                       side of N (default 320: JPEGs decoded at the smallest DCT\n"
+            "                       scale >= N, then resized); samples that pass are detected\n"
+            "                       again at full size and that result decides and is stored.\n"
+            "                       0: detect at full size only\n"
             "  --no-full-redetect   map the scaled detection onto the full image instead\n"
             "                       (faster; landmarks a few px coarser)\n"
             "  --no-text-filter     keep samples whatever their caption\n"
@@ -89,7 +92,7 @@ int cmd_build(int argc, char **argv) {
     o.progress = 1;
     const char *models = "default", *lexicon = NULL;
     double det_thresh = 0.5;
-    long det_size = 640;
+    long det_size = 640, prefilter = 320;
     int image_format_set = 0;
     const char **inputs = calloc((size_t)argc, sizeof *inputs);
     int n_in = 0;
@@ -163,6 +166,9 @@ int cmd_build(int argc, char **argv) {
             if (parse_float(argv[++i], 0, 1, &det_thresh)) USAGE_ERR("--det-thresh must be 0..1");
         } else if (!strcmp(a, "--det-size")) {
             if (parse_int(argv[++i], 32, 4096, &det_size) || det_size % 32) USAGE_ERR("--det-size must be a multiple of 32 in 32..4096");
+        } else if (!strcmp(a, "--prefilter-side")) {
+            if (parse_int(argv[++i], 0, 65500, &prefilter) || (prefilter && prefilter < 64))
+                USAGE_ERR("--prefilter-side must be 0 (off) or 64..65500");
         } else if (!strcmp(a, "--input-shard-size")) {
             if (parse_int(argv[++i], 1, 100000000, &n)) USAGE_ERR("--input-shard-size must be >= 1");
             o.input_shard_size = n;
@@ -198,7 +204,7 @@ int cmd_build(int argc, char **argv) {
     }
     fsift_pipe_face_ops face;
     fsift_pipe_face_ops_models(fm, &face);
-    face.det_size = (int)det_size;
+    face.det_size = (int)prefilter;
     o.face = &face;
     fsift_matcher *matcher = NULL;
     fsift_pipe_text_ops text;
@@ -215,7 +221,8 @@ int cmd_build(int argc, char **argv) {
     char extra[512];
     const char *lexname = lexicon ? strrchr(lexicon, '/') : NULL;
     lexname = lexname && lexname[1] ? lexname + 1 : lexicon;
-    snprintf(extra, sizeof extra, "\"det_thresh\":%.6g,\"det_size\":%ld,\"lexicon\":\"%s\"", det_thresh, det_size,
+    snprintf(extra, sizeof extra, "\"det_thresh\":%.6g,\"det_size\":%ld,\"prefilter_side\":%ld,\"lexicon\":\"%s\"",
+             det_thresh, det_size, prefilter,
              o.text_filter ? (lexname ? lexname : "builtin") : "none");
     o.flags_json = extra;
     fsift_build_totals t;

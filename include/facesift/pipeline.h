@@ -54,8 +54,9 @@ typedef struct fsift_pipe_face_ops {
     void *ctx;
     const char *detector_id, *recognizer_id;
     int embedding_dim;
-    int det_size;  /* JPEGs are decoded at the smallest DCT scale whose longer side is still
-                      ≥ det_size (0: always full size) */
+    int det_size;  /* the pre-filter detection image's longer side: JPEGs are decoded at the
+                      smallest DCT scale whose longer side is still ≥ det_size, then any image
+                      larger is resized to it (0: detect at full size) */
     fsift_status (*thread_new)(void *ctx, void **state);
     void (*thread_free)(void *state);
     /* Faces in img (borrowed), sorted by true box area, largest first; n_found counts all. */

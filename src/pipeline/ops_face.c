@@ -24,7 +24,10 @@ void fsift_pipe_face_ops_models(const fsift_face_models *m, fsift_pipe_face_ops 
     ops->detector_id = fsift_face_models_detector_id(m);
     ops->recognizer_id = fsift_face_models_recognizer_id(m);
     ops->embedding_dim = fsift_face_models_embedding_dim(m);
-    ops->det_size = fo && fo->det_size > 0 ? fo->det_size : 640;
+    (void)fo;
+    /* the pre-filter image: a face that can pass the 4% rule is >= 45 px there (the shorter
+       side is >= 160 px at aspect <= 2), well above every detector's smallest face */
+    ops->det_size = 320;
     ops->thread_new = face_thread_new;
     ops->thread_free = face_thread_free;
     ops->detect = face_detect;

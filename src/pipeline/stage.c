@@ -5,8 +5,8 @@
  * (read_error, duplicate_key), the caption (no_caption, caption), the image header (probe:
  * decode_limit / decode_error, no pixels decoded), the resolution (shorter side of the
  * oriented image < min_side), the decode itself (JPEG at the smallest DCT scale whose longer
- * side still covers the detector's det_size), the face count, the largest face's true box
- * area share. Only samples that pass are decoded at full size; there the faces are detected
+ * side still covers the face step's det_size, then any image resized to that longer side:
+ * the pre-filter image), the face count, the largest face's true box area share. Only samples that pass are decoded at full size; there the faces are detected
  * again (the full-size result decides and gives the stored boxes and landmarks, so they match
  * a detection on the saved image) or, with full_redetect off, the scaled result is mapped
  * onto the full-size frame (fsift_face_list_rescale); the largest face is aligned and embedded,
@@ -254,12 +254,31 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
             }
     }
     dop.scale_denom = denom;
-    fsift_image small = {0}, full = {0}, crop = {0};
+    fsift_image dec = {0}, small = {0}, full = {0}, crop = {0};
     fsift_face_list fl;
     memset(&fl, 0, sizeof fl);
-    st = fsift_image_decode(s->image, s->image_size, &dop, &small, &info);
+    st = fsift_image_decode(s->image, s->image_size, &dop, &dec, &info);
+    if (st) {
+        r->ms[ST_DECODE] = fsift_now_ms() - t;
+        return reject(r, decode_reason(st), fsift_last_error());
+    }
+    /* the detection image: longer side det_size at most (bilinear, as Pillow) */
+    int big = dec.width > dec.height ? dec.width : dec.height;
+    if (o->face->det_size > 0 && big > o->face->det_size) {
+        double k = (double)o->face->det_size / big;
+        int nw = (int)lround(dec.width * k), nh = (int)lround(dec.height * k);
+        st = fsift_image_resize(&dec, nw > 0 ? nw : 1, nh > 0 ? nh : 1, FSIFT_RESIZE_BILINEAR, &small);
+        if (st) {
+            fsift_image_free(&dec);
+            r->ms[ST_DECODE] = fsift_now_ms() - t;
+            return reject(r, FSIFT_R_FACE_ERROR, fsift_last_error());
+        }
+        if (denom > 1) fsift_image_free(&dec); /* the full size is decoded again if needed */
+    } else {
+        small = dec;
+        memset(&dec, 0, sizeof dec);
+    }
     r->ms[ST_DECODE] = fsift_now_ms() - t;
-    if (st) return reject(r, decode_reason(st), fsift_last_error());
     t = fsift_now_ms();
     st = o->face->detect(face_state, &small, &fl);
     r->ms[ST_DETECT] = fsift_now_ms() - t;
@@ -268,13 +287,18 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
     if (r->reason || st) goto done;
     /* kept: full resolution from here on */
     t = fsift_now_ms();
-    if (denom > 1) {
-        dop.scale_denom = 1;
-        st = fsift_image_decode(s->image, s->image_size, &dop, &full, &info);
-        if (st) {
-            r->ms[ST_DECODE] += fsift_now_ms() - t;
-            reject(r, decode_reason(st), fsift_last_error());
-            goto done;
+    if (denom > 1 || dec.data) {
+        if (dec.data) {
+            full = dec;
+            memset(&dec, 0, sizeof dec);
+        } else {
+            dop.scale_denom = 1;
+            st = fsift_image_decode(s->image, s->image_size, &dop, &full, &info);
+            if (st) {
+                r->ms[ST_DECODE] += fsift_now_ms() - t;
+                reject(r, decode_reason(st), fsift_last_error());
+                goto done;
+            }
         }
         r->ms[ST_DECODE] += fsift_now_ms() - t;
         if (o->full_redetect) {
@@ -342,6 +366,7 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
     }
 done:
     fsift_face_list_free(&fl);
+    fsift_image_free(&dec);
     fsift_image_free(&small);
     fsift_image_free(&full);
     fsift_image_free(&crop);
