@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `facesift build` throughput on a generated LAION-like webdataset shard (bench/build_shard.py:
 # 256-2048 px, 80% JPEG, ~30% with a face; captions pre-matched, so the caption rule is off):
-# samples/s and peak RSS at 1 and 2 threads, the time per stage (from the shard's stats), and
-# the floor: the same samples' probe + decode at the scale build uses + detector alone, one
-# thread (bench/bench_build_floor.c). Configurations run in alternating turns; best turn kept.
+# samples/s and peak RSS at 1 and 2 threads (and at 1 thread without the full-size
+# re-detection), the time per stage (from the shard's stats), and the floor: the same
+# samples' probe + decode at the scale build uses + resize to the 320 px pre-filter +
+# detector alone, one thread (bench/bench_build_floor.c). Configurations run in alternating turns; best turn kept.
 # Prints markdown.
 set -euo pipefail
 # Sourced environment from bench/run.sh: ROOT BUILD WORK PY ITERS WARM QUICK CPU.
