@@ -19,6 +19,8 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,23 +237,72 @@ static void finish_item(engine *en, item *it, const char *error, const stored *s
 
 static void close_shard(fetch_shard *sh) { sh->closed = 1; }
 
+/* Writing a shard (read the spool, tar, fsync) takes a while: it runs on its own thread so
+ * that downloads go on. The loop only hands over a shard that no row refers to any more. */
+typedef struct writer {
+    struct writer *next;
+    pthread_t thread;
+    fetch_shard *sh;
+    const fsift_fetch_opts *o;
+    fsift_status st;
+    char err[512];
+} writer;
+
+static void *writer_main(void *arg) {
+    writer *w = arg;
+    w->st = fetch_shard_finish(w->o->out_dir, w->sh, w->o);
+    if (w->st) snprintf(w->err, sizeof w->err, "%s", fsift_last_error());
+    return NULL;
+}
+
+/* Joins the shard writers (all of them, or only those done when `all` is 0). */
+static fsift_status join_writers(engine *en, int all) {
+    fsift_status first = FSIFT_OK;
+    for (writer **pw = &en->writers; *pw;) {
+        writer *w = *pw;
+        if (!all && !atomic_load(&w->sh->written)) {
+            pw = &w->next;
+            continue;
+        }
+        pthread_join(w->thread, NULL);
+        if (w->st && !first) first = fsift_error(w->st, "%s", w->err);
+        if (!w->st) {
+            en->stats.shards_written++;
+            if (en->o->progress)
+                fsift_log(FSIFT_LOG_INFO, "fetch: shard %05d written (%lld images, %lld failures)", w->sh->id,
+                          (long long)w->sh->ok, (long long)w->sh->failed);
+        }
+        *pw = w->next;
+        free(w->sh);
+        free(w);
+    }
+    return first;
+}
+
 static fsift_status finish_ready_shards(engine *en) {
     for (int i = 0; i < en->nopen;) {
         fetch_shard *sh = en->open[i];
         if (sh->closed && sh->pending == 0) {
-            fsift_status st = fetch_shard_finish(en->o->out_dir, sh, en->o);
-            if (st) return st;
-            en->stats.shards_written++;
-            if (en->o->progress)
-                fsift_log(FSIFT_LOG_INFO, "fetch: shard %05d written (%lld images, %lld failures)", sh->id,
-                          (long long)sh->ok, (long long)sh->failed);
-            free(sh);
+            writer *w = calloc(1, sizeof *w);
+            if (!w) return fsift_error(FSIFT_E_NOMEM, "fetch: out of memory");
+            w->sh = sh;
+            w->o = en->o;
+            if (pthread_create(&w->thread, NULL, writer_main, w)) { /* no thread: write it here */
+                fsift_status st = fetch_shard_finish(en->o->out_dir, sh, en->o);
+                free(w);
+                if (st) return st;
+                en->stats.shards_written++;
+                free(sh);
+            } else {
+                w->next = en->writers;
+                en->writers = w;
+            }
             en->open[i] = en->open[--en->nopen];
         } else {
             i++;
         }
     }
-    return FSIFT_OK;
+    return join_writers(en, 0);
 }
 
 /* Opens shard id for new rows (or marks it as already finished). */
@@ -505,6 +556,8 @@ fsift_status fsift_fetch_run(const char *const *lists, int n, const fsift_fetch_
         }
         if (en.input_done && en.active == 0 && en.queued == 0 && enc_pool_pending(en.enc) == 0) {
             st = finish_ready_shards(&en);
+            fsift_status wst = join_writers(&en, 1);
+            if (!st) st = wst;
             break;
         }
         dispatch(&en, now);
@@ -524,6 +577,8 @@ fsift_status fsift_fetch_run(const char *const *lists, int n, const fsift_fetch_
                       (long long)en.stats.resumed, en.active, (last_log - t0) / 1000);
         }
     }
+    fsift_status wst = join_writers(&en, 1); /* a shard being written is finished, even at a deadline */
+    if (!st) st = wst;
     if (!st && en.fatal) st = en.fatal;
     en.stats.seconds = (fsift_now_ms() - t0) / 1000.0;
     if (stats) *stats = en.stats;

@@ -98,6 +98,7 @@ typedef struct engine {
     size_t nall, all_cap;
     char ua[512];
     enc_pool *enc;        /* re-encoding workers, NULL when not asked for */
+    struct writer *writers; /* shards being written on their own threads (fetch.c) */
     fsift_status fatal;
     fsift_fetch_stats stats;
 } engine;

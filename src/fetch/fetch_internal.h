@@ -36,6 +36,7 @@ typedef struct fetch_shard {
     int fd;             /* spool, opened for appending */
     double t0;          /* ms, when the shard was opened in this run */
     int64_t ok, failed, resumed;
+    _Atomic int written;  /* set by fetch_shard_finish when it returns (any thread) */
 } fetch_shard;
 
 /* One finished row as it goes into the spool. json is the KEY.json object text. */

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,5 +294,6 @@ fsift_status fetch_shard_finish(const char *out_dir, fetch_shard *sh, const fsif
     sh->ok = ok;
     sh->failed = failed;
     fetch_shard_close(sh);
+    atomic_store(&sh->written, 1);
     return st;
 }
