@@ -112,34 +112,28 @@ PYEOF
 $PY "$SRC/tests/clip_eval_ref.py" "$OUT/m.jsonl" "$OUT/run1/per_image.csv" "$OUT/g/image_op17.onnx" "$OUT/g/text_op14.onnx" \
     "$OUT/vocab/bpe_simple_vocab_test.txt.gz" "$OUT/ref_work" || fail=1
 
+# CLIP-T of run $1 must equal run1's (the pooled op14 text graph), within 2e-6
+same_clip_t() {
+    $PY - "$OUT/run1/per_image.csv" "$OUT/$1/per_image.csv" "$2" <<'PYEOF'
+import csv, sys
+a = list(csv.DictReader(open(sys.argv[1], newline="")))
+b = list(csv.DictReader(open(sys.argv[2], newline="")))
+same = len(a) == len(b) and all((x["clip_t"] == "") == (y["clip_t"] == "") and
+                                (x["clip_t"] == "" or abs(float(x["clip_t"]) - float(y["clip_t"])) <= 2e-6)
+                                for x, y in zip(a, b))
+print(("ok   " if same else "FAIL ") + sys.argv[3])
+sys.exit(0 if same else 1)
+PYEOF
+}
 # a text tower that does not pool ([1,77,D] out): facesift pools at the end token itself
 "$BIN" eval "$OUT/m.jsonl" -o "$OUT/run3" --clip-image "$OUT/g/image_op17.onnx" --clip-text "$OUT/g/text_nopool.onnx" \
     --clip-vocab "$OUT/vocab/hf/vocab.json" --no-face -q >/dev/null || { echo "FAIL: eval (unpooled text tower)"; fail=1; }
-$PY - "$OUT" <<'PYEOF' || fail=1
-import csv, sys
-out = sys.argv[1]
-a = list(csv.DictReader(open(out + "/run1/per_image.csv", newline="")))
-b = list(csv.DictReader(open(out + "/run3/per_image.csv", newline="")))
-same = all((x["clip_t"] == "") == (y["clip_t"] == "") and (x["clip_t"] == "" or abs(float(x["clip_t"]) - float(y["clip_t"])) <= 2e-6)
-           for x, y in zip(a, b)) and len(a) == len(b)
-print(("ok   " if same else "FAIL ") + "unpooled text tower pooled in C (+ HF vocab.json) gives the pooled graph's CLIP-T")
-sys.exit(0 if same else 1)
-PYEOF
-
+same_clip_t run3 "unpooled text tower pooled in C (+ HF vocab.json) gives the pooled graph's CLIP-T" || fail=1
 # a text tower with an attention-mask input: facesift fills it with 1 up to the end token;
 # with a causal mask the padding keys never reach the end token, so CLIP-T must not change
 "$BIN" eval "$OUT/m.jsonl" -o "$OUT/run4" --clip-image "$OUT/g/image_op17.onnx" --clip-text "$OUT/g/text_mask.onnx" \
     --clip-vocab "$OUT/vocab/tokenizer.json" --no-face -q >/dev/null || { echo "FAIL: eval (text tower with a mask input)"; fail=1; }
-$PY - "$OUT" <<'PYEOF' || fail=1
-import csv, sys
-out = sys.argv[1]
-a = list(csv.DictReader(open(out + "/run1/per_image.csv", newline="")))
-b = list(csv.DictReader(open(out + "/run4/per_image.csv", newline="")))
-same = all((x["clip_t"] == "") == (y["clip_t"] == "") and (x["clip_t"] == "" or abs(float(x["clip_t"]) - float(y["clip_t"])) <= 2e-6)
-           for x, y in zip(a, b)) and len(a) == len(b)
-print(("ok   " if same else "FAIL ") + "text tower with an attention-mask input (+ tokenizer.json) gives the same CLIP-T")
-sys.exit(0 if same else 1)
-PYEOF
+same_clip_t run4 "text tower with an attention-mask input (+ tokenizer.json) gives the same CLIP-T" || fail=1
 
 # folder mode: same pairs for lines 1-3, matched by name
 cp "$I/astronaut.png" "$OUT/gen/a.png"; cp "$I/$SECOND" "$OUT/gen/b.${SECOND##*.}"; cp "$I/chelsea.png" "$OUT/gen/c.png"

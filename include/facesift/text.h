@@ -120,7 +120,7 @@ fsift_status fsift_clip_tokenize(const fsift_clip_tokenizer *t, const char *text
 int32_t fsift_clip_tokenizer_start_id(const fsift_clip_tokenizer *t);
 int32_t fsift_clip_tokenizer_end_id(const fsift_clip_tokenizer *t);
 int32_t fsift_clip_tokenizer_vocab_size(const fsift_clip_tokenizer *t);
-/* e.g. "openai-bpe(bpe_simple_vocab_16e6.txt.gz, 48894 merges)"; owned by the tokenizer. */
+/* e.g. "openai-bpe(bpe_simple_vocab_16e6.txt.gz, 49408 tokens)"; owned by the tokenizer. */
 const char *fsift_clip_tokenizer_id(const fsift_clip_tokenizer *t);
 const char *fsift_clip_unicode_version_str(void); /* "15.0" */
 

@@ -166,22 +166,25 @@ static void score_item(ctx *c, const eval_item *e, row *w, float *gclip, float *
     if (have_gclip && r->clip && r->clip_dim == cdim) w->clip_i = fsift_eval_cosine(gclip, r->clip, cdim);
 }
 
-static void csv_field(FILE *f, const char *s) {
-    if (!s) return;
-    if (!strpbrk(s, ",\"\n\r")) {
+/* One CSV cell (quoted when needed; NULL = empty) followed by sep. */
+static void csv_field(FILE *f, const char *s, char sep) {
+    if (s && !strpbrk(s, ",\"\n\r")) {
         fputs(s, f);
-        return;
+    } else if (s) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"') fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
     }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    fputc(sep, f);
 }
 
-static void csv_num(FILE *f, double v) {
-    if (!isnan(v)) fprintf(f, "%.6f", v);
+/* A number cell: fmt applied when present (not NaN / not negative), then ','. */
+static void csv_num(FILE *f, const char *fmt, double v, int present) {
+    if (present && !isnan(v)) fprintf(f, fmt, v);
+    fputc(',', f);
 }
 
 static json_t *stat_json(const fsift_eval_stat *s) {
@@ -227,33 +230,20 @@ static fsift_status write_outputs(const fsift_eval_opts *o, ctx *c, const eval_i
         const eval_item *e = &it->v[i];
         const row *w = &rows[i];
         fprintf(f, "%d,", e->line);
-        csv_field(f, e->generated);
-        fputc(',', f);
-        csv_field(f, e->reference);
-        fputc(',', f);
-        csv_field(f, e->prompt);
-        fputc(',', f);
-        csv_field(f, w->status);
-        fputc(',', f);
-        if (w->face_found >= 0) fprintf(f, "%d", w->face_found);
-        fputc(',', f);
-        if (w->ref_face_found >= 0) fprintf(f, "%d", w->ref_face_found);
-        fputc(',', f);
-        csv_num(f, w->face_sim);
-        fputc(',', f);
-        csv_num(f, w->clip_t);
-        fputc(',', f);
-        csv_num(f, w->clip_i);
-        fputc(',', f);
-        if (w->n_tokens) fprintf(f, "%d,%d", w->n_tokens, w->n_tokens > FSIFT_CLIP_CONTEXT);
-        else fputc(',', f);
-        fputc(',', f);
-        csv_field(f, rec);
-        fputc(',', f);
-        csv_field(f, ci);
-        fputc(',', f);
-        csv_field(f, ct);
-        fputc('\n', f);
+        csv_field(f, e->generated, ',');
+        csv_field(f, e->reference, ',');
+        csv_field(f, e->prompt, ',');
+        csv_field(f, w->status, ',');
+        csv_num(f, "%.0f", w->face_found, w->face_found >= 0);
+        csv_num(f, "%.0f", w->ref_face_found, w->ref_face_found >= 0);
+        csv_num(f, "%.6f", w->face_sim, 1);
+        csv_num(f, "%.6f", w->clip_t, 1);
+        csv_num(f, "%.6f", w->clip_i, 1);
+        csv_num(f, "%.0f", w->n_tokens, w->n_tokens > 0);
+        csv_num(f, "%.0f", w->n_tokens > FSIFT_CLIP_CONTEXT, w->n_tokens > 0);
+        csv_field(f, rec, ',');
+        csv_field(f, ci, ',');
+        csv_field(f, ct, '\n');
     }
     fclose(f);
     snprintf(path, sizeof path, "%s/per_image.csv", o->out_dir);
