@@ -459,6 +459,16 @@ static void test_release_layout(void) {
     char cmd[2000];
     snprintf(cmd, sizeof cmd, "diff -r '%s/release' '%s' >/dev/null", d, e);
     CHECK_MSG(system(cmd) == 0, "build --layout faceid6m and export differ");
+    /* resume of the release layout: shard 1 redone (its N.png files already there, its stats
+       gone), shard 2's files half-written by a dead process */
+    char snap[700];
+    snprintf(snap, sizeof snap, "%s/rel_snapshot", work);
+    char cmd2[6000];
+    snprintf(cmd2, sizeof cmd2, "cp -a '%s' '%s' && rm '%s/00001_stats.json' '%s/00002_stats.json' '%s/release/faceid6m.jsonl' && "
+             "rm '%s/release/14.png' && echo junk > '%s/release/13.npy.tmp.999999999.0'", d, snap, d, d, d, d, d);
+    CHECK(system(cmd2) == 0);
+    CHECK_OK(fsift_build_run(&o, inputs, 1, NULL));
+    CHECK_MSG(same_tree(snap, d, ""), "resumed release layout differs");
     /* 3 + 6 + 6 kept samples → N.png 0..14 */
     char p[700];
     snprintf(p, sizeof p, "%s/14.png", e);
@@ -570,6 +580,16 @@ static fsift_status build_dir(const char *in, const char *out, int threads) {
     return fsift_build_run(&o, inputs, 1, NULL);
 }
 
+static int count_done(const char *out, int shards) {
+    int done = 0;
+    for (int sh = 0; sh < shards; sh++) {
+        char sp[800];
+        snprintf(sp, sizeof sp, "%s/%05d_stats.json", out, sh);
+        done += access(sp, F_OK) == 0;
+    }
+    return done;
+}
+
 static void test_crash_resume(void) {
     enum { PER = 40, SHARDS = 6, KILLS = 20 };
     static spec v[PER * SHARDS];
@@ -584,11 +604,19 @@ static void test_crash_resume(void) {
     unsigned seed = (unsigned)time(NULL);
     fprintf(stderr, "[test_crash_resume] full run %.0f ms; kill moments drawn with seed %u\n", full, seed);
     srand(seed);
-    int done_before_end = 0;
-    for (int k = 0; k < KILLS; k++) {
-        /* a restarted run skips the done shards, so the moments are drawn from the first 30%
-           of a full run: most kills land inside a shard, some between or while committing */
-        double at = 0.3 * full * (double)rand() / RAND_MAX;
+    /* each kill lands at a random moment within the work left (done shards are skipped on
+       restart); a kill that comes after the run ended does not count; when everything is
+       done the output is deleted and the killing goes on from scratch */
+    int effective = 0, attempts = 0, restarts = 0;
+    while (effective < KILLS && attempts < 10 * KILLS) {
+        attempts++;
+        int done = count_done(out, SHARDS);
+        if (done == SHARDS) {
+            rm_rf(out);
+            done = 0;
+            restarts++;
+        }
+        double at = full * (double)(SHARDS - done) / SHARDS * (double)rand() / RAND_MAX;
         fflush(NULL);
         pid_t pid = fork();
         if (pid == 0) {
@@ -602,16 +630,11 @@ static void test_crash_resume(void) {
         kill(pid, SIGKILL);
         int status;
         waitpid(pid, &status, 0);
-        if (WIFEXITED(status)) done_before_end++;
+        if (WIFSIGNALED(status)) effective++;
     }
-    int done = 0;
-    for (int sh = 0; sh < SHARDS; sh++) {
-        char sp[800];
-        snprintf(sp, sizeof sp, "%s/%05d_stats.json", out, sh);
-        done += access(sp, F_OK) == 0;
-    }
-    fprintf(stderr, "[test_crash_resume] %d kills (%d runs had finished before theirs), %d of %d shards done before the final run\n",
-            KILLS, done_before_end, done, SHARDS);
+    fprintf(stderr, "[test_crash_resume] %d runs killed mid-way (%d attempts, %d fresh starts), %d of %d shards done before the final run\n",
+            effective, attempts, restarts, count_done(out, SHARDS), SHARDS);
+    CHECK(effective >= KILLS);
     CHECK_OK(build_dir(in, out, 1));
     CHECK_MSG(same_tree(ref, out, ""), "killed + resumed output differs from the uninterrupted run");
     /* every sample accounted for once */
