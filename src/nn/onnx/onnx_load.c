@@ -32,8 +32,6 @@
  * buffers for NUL-terminated copies of names (each at most the file size), freed on return.
  * No global state; any number of threads may load models concurrently.
  */
-#include "nn/onnx/onnx.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -43,62 +41,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nn/onnx/pb.h"
-#include "nn/ops.h"
-
-#define ONNX_MIN_OPSET 7
-#define ONNX_MAX_OPSET 18
-#define N_SCRATCH 4
-
-typedef struct str {
-    const uint8_t *p;
-    size_t n;
-} str;
-
-typedef struct ext_file {
-    dev_t dev;
-    ino_t ino;
-} ext_file;
-
-typedef struct ld {
-    nn_graph *g;
-    const char *base_dir;
-    char *scratch[N_SCRATCH]; /* NUL-terminated copies of strings, one per slot */
-    size_t scratch_cap[N_SCRATCH];
-    ext_file *files;          /* distinct external files read so far */
-    int n_files, cap_files;
-    uint64_t ext_budget;      /* total size of those files */
-    uint64_t ext_used;        /* bytes read from them */
-    size_t budget;            /* graph memory allowed besides external data (mem_check) */
-    int n_bind;               /* graph inputs to turn into constants (nn_onnx_load_bound) */
-    const char *const *bind_names;
-    const fsift_tensor *bind;
-} ld;
-
-/* Summary of one TensorProto (pointers borrow the model bytes). */
-typedef struct tproto {
-    nn_pb msg;                /* the message, for the second (decoding) walk */
-    str name;
-    int64_t dtype;
-    int rank;
-    int64_t dims[NN_MAX_RANK];
-    int has_raw;
-    str raw;
-    int external;
-    str location;
-    uint64_t offset, length;
-    int has_offset, has_length;
-    size_t n_float, n_int32, n_int64, n_double, n_uint64, n_string;
-} tproto;
+#include "nn/onnx/onnx_internal.h"
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
-static str field_str(const nn_pb_field *f) {
+str ox_field_str(const nn_pb_field *f) {
     str s = {f->data, f->len};
     return s;
 }
 
-static int str_eq(str s, const char *c) {
+int ox_str_eq(str s, const char *c) {
     size_t n = strlen(c);
     return s.n == n && (n == 0 || memcmp(s.p, c, n) == 0);
 }
@@ -122,7 +74,7 @@ static fsift_status cstr(ld *L, int slot, str s, const char *what, const char **
 }
 
 /* A short printable form of a borrowed name for error messages. */
-static const char *pname(str s, char *buf, size_t size) {
+const char *ox_pname(str s, char *buf, size_t size) {
     size_t n = s.n < size - 1 ? s.n : size - 1;
     for (size_t i = 0; i < n; i++) buf[i] = (s.p[i] >= 32 && s.p[i] < 127) ? (char)s.p[i] : '?';
     buf[n] = 0;
@@ -130,22 +82,15 @@ static const char *pname(str s, char *buf, size_t size) {
     return buf;
 }
 
-static fsift_status want_wire(const nn_pb_field *f, int wire, const char *what) {
+fsift_status ox_want_wire(const nn_pb_field *f, int wire, const char *what) {
     if (f->wire != wire)
         return fsift_error(FSIFT_E_FORMAT, "onnx: %s (field %u) has wire type %d, expected %d",
                            what, f->num, f->wire, wire);
     return FSIFT_OK;
 }
 
-/* Loop body shorthand: reads the next field of r into f; breaks on end; returns on error. */
-#define PB_CAT2(a, b) a##b
-#define PB_CAT(a, b) PB_CAT2(a, b)
-#define PB_EACH(r, f) PB_EACH_(r, f, PB_CAT(rc_, __LINE__))
-#define PB_EACH_(r, f, rc)                                                                   \
-    for (int rc; (rc = nn_pb_next((r), (f))) != 0;)                                          \
-        if (rc < 0) return (fsift_status)rc; else
 
-static const char *onnx_dtype_name(int64_t code) {
+const char *ox_onnx_dtype_name(int64_t code) {
     static const char *const names[] = {
         "undefined", "float32", "uint8",  "int8",   "uint16",    "int16",      "int32",
         "int64",     "string",  "bool",   "float16", "float64",  "uint32",     "uint64",
@@ -156,17 +101,17 @@ static const char *onnx_dtype_name(int64_t code) {
 }
 
 /* Accepts the dtypes the runtime stores; `what` names the tensor for the message. */
-static fsift_status dtype_check(int64_t code, const char *what) {
+fsift_status ox_dtype_check(int64_t code, const char *what) {
     if ((code >= 1 && code <= 7) || (code >= 9 && code <= 13)) return FSIFT_OK;
     if (code == 8 || (code >= 14 && code <= 23))
         return fsift_error(FSIFT_E_UNSUPPORTED, "onnx: %s: dtype %s is not supported", what,
-                           onnx_dtype_name(code));
+                           ox_onnx_dtype_name(code));
     return fsift_error(FSIFT_E_FORMAT, "onnx: %s: invalid dtype code %lld", what,
                        (long long)code);
 }
 
 /* Element count of a checked shape (dims in [0, NN_MAX_DIM]); -1 on overflow. */
-static int64_t shape_numel(int rank, const int64_t *dims) {
+int64_t ox_shape_numel(int rank, const int64_t *dims) {
     int64_t n = 1;
     for (int i = 0; i < rank; i++) {
         if (dims[i] == 0) return 0;
@@ -177,7 +122,7 @@ static int64_t shape_numel(int rank, const int64_t *dims) {
     return n;
 }
 
-static void byteswap_if_be(void *data, size_t esize, size_t n) {
+void ox_byteswap_if_be(void *data, size_t esize, size_t n) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     uint8_t *p = data;
     for (size_t i = 0; i < n; i++, p += esize)
@@ -206,388 +151,6 @@ static fsift_status mem_check(const ld *L) {
         return fsift_error(FSIFT_E_LIMIT,
                            "onnx: the graph would need more than %d times the file's size in "
                            "memory (%zu bytes so far); the file looks hostile", MEM_FACTOR, used);
-    return FSIFT_OK;
-}
-
-/* ---- TensorProto ---------------------------------------------------------------------- */
-
-static fsift_status parse_u64_dec(str s, uint64_t *out) {
-    if (s.n == 0 || s.n > 20) return FSIFT_E_FORMAT;
-    uint64_t v = 0;
-    for (size_t i = 0; i < s.n; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9') return FSIFT_E_FORMAT;
-        if (__builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, s.p[i] - '0', &v))
-            return FSIFT_E_FORMAT;
-    }
-    *out = v;
-    return FSIFT_OK;
-}
-
-static fsift_status scan_external_entry(tproto *t, const nn_pb *parent, const nn_pb_field *ef) {
-    nn_pb r;
-    nn_pb_field f;
-    fsift_status st;
-    str key = {0}, val = {0};
-    if ((st = nn_pb_sub(parent, ef, &r))) return st;
-    PB_EACH(&r, &f) {
-        if (f.num == 1 || f.num == 2) {
-            if ((st = want_wire(&f, NN_PB_LEN, "external_data entry"))) return st;
-            if (f.num == 1) key = field_str(&f);
-            else val = field_str(&f);
-        }
-    }
-    if (str_eq(key, "location")) {
-        t->location = val;
-    } else if (str_eq(key, "offset") || str_eq(key, "length")) {
-        uint64_t v;
-        if (parse_u64_dec(val, &v))
-            return fsift_error(FSIFT_E_FORMAT, "onnx: external data %s is not a decimal number",
-                               str_eq(key, "offset") ? "offset" : "length");
-        if (str_eq(key, "offset")) {
-            t->offset = v;
-            t->has_offset = 1;
-        } else {
-            t->length = v;
-            t->has_length = 1;
-        }
-    } /* checksum and unknown keys are ignored */
-    return FSIFT_OK;
-}
-
-/* Walks a TensorProto message (reader r positioned at its start) into *t. */
-static fsift_status tensor_scan(const nn_pb *r0, tproto *t) {
-    nn_pb r = *r0;
-    nn_pb_field f;
-    fsift_status st;
-    memset(t, 0, sizeof *t);
-    t->msg = *r0;
-    PB_EACH(&r, &f) {
-        nn_pb_iter it;
-        size_t n;
-        uint64_t v;
-        switch (f.num) {
-        case 1: /* dims */
-            if ((st = nn_pb_iter_init(&it, &f, NN_PB_VARINT, &n))) return st;
-            while (nn_pb_iter_next(&it, &v)) {
-                int64_t d = (int64_t)v;
-                if (t->rank >= NN_MAX_RANK)
-                    return fsift_error(FSIFT_E_LIMIT, "onnx: tensor has more than %d dims",
-                                       NN_MAX_RANK);
-                if (d < 0)
-                    return fsift_error(FSIFT_E_FORMAT, "onnx: tensor has negative dim %lld",
-                                       (long long)d);
-                if (d > NN_MAX_DIM)
-                    return fsift_error(FSIFT_E_LIMIT, "onnx: tensor dim %lld exceeds the limit",
-                                       (long long)d);
-                t->dims[t->rank++] = d;
-            }
-            break;
-        case 2:
-            if ((st = want_wire(&f, NN_PB_VARINT, "tensor data_type"))) return st;
-            t->dtype = (int64_t)f.u;
-            break;
-        case 3:
-            return fsift_error(FSIFT_E_UNSUPPORTED, "onnx: segmented tensors are not supported");
-        case 4:
-            if ((st = nn_pb_iter_init(&it, &f, NN_PB_I32, &n))) return st;
-            t->n_float += n;
-            break;
-        case 5:
-            if ((st = nn_pb_iter_init(&it, &f, NN_PB_VARINT, &n))) return st;
-            t->n_int32 += n;
-            break;
-        case 6:
-            if ((st = want_wire(&f, NN_PB_LEN, "tensor string_data"))) return st;
-            t->n_string++;
-            break;
-        case 7:
-            if ((st = nn_pb_iter_init(&it, &f, NN_PB_VARINT, &n))) return st;
-            t->n_int64 += n;
-            break;
-        case 8:
-            if ((st = want_wire(&f, NN_PB_LEN, "tensor name"))) return st;
-            t->name = field_str(&f);
-            break;
-        case 9:
-            if ((st = want_wire(&f, NN_PB_LEN, "tensor raw_data"))) return st;
-            t->has_raw = 1;
-            t->raw = field_str(&f);
-            break;
-        case 10:
-            if ((st = nn_pb_iter_init(&it, &f, NN_PB_I64, &n))) return st;
-            t->n_double += n;
-            break;
-        case 11:
-            if ((st = nn_pb_iter_init(&it, &f, NN_PB_VARINT, &n))) return st;
-            t->n_uint64 += n;
-            break;
-        case 13:
-            if ((st = scan_external_entry(t, &r, &f))) return st;
-            break;
-        case 14:
-            if ((st = want_wire(&f, NN_PB_VARINT, "tensor data_location"))) return st;
-            if (f.u > 1)
-                return fsift_error(FSIFT_E_FORMAT, "onnx: invalid data_location %llu",
-                                   (unsigned long long)f.u);
-            t->external = f.u == 1;
-            break;
-        default:
-            break;
-        }
-    }
-    return FSIFT_OK;
-}
-
-/* Which typed field holds elements of a dtype, and how many it has. */
-static int typed_field(const tproto *t, size_t *count) {
-    switch (t->dtype) {
-    case FSIFT_DTYPE_FLOAT32: *count = t->n_float; return 4;
-    case FSIFT_DTYPE_INT64: *count = t->n_int64; return 7;
-    case FSIFT_DTYPE_FLOAT64: *count = t->n_double; return 10;
-    case FSIFT_DTYPE_UINT32:
-    case FSIFT_DTYPE_UINT64: *count = t->n_uint64; return 11;
-    default: *count = t->n_int32; return 5; /* int8/16/32, uint8/16, bool, float16 */
-    }
-}
-
-/* Checks the external file and the byte budget; fills *ino info. */
-static fsift_status ext_open(ld *L, const tproto *t, const char *what, size_t nbytes, int *fd_out) {
-    char nb[80];
-    *fd_out = -1;
-    if (!L || !L->base_dir)
-        return fsift_error(FSIFT_E_INVALID_ARG,
-                           "onnx: %s uses external data, which needs the model's folder "
-                           "(load the model from a file, or give a base folder)", what);
-    if (t->location.n == 0)
-        return fsift_error(FSIFT_E_FORMAT, "onnx: %s: external data without a location", what);
-    /* Relative path only, no '..' component, no backslash, no NUL. */
-    const uint8_t *p = t->location.p;
-    size_t n = t->location.n;
-    if (p[0] == '/' || memchr(p, 0, n) || memchr(p, '\\', n))
-        return fsift_error(FSIFT_E_FORMAT,
-                           "onnx: %s: external data location '%s' must be a relative path",
-                           what, pname(t->location, nb, sizeof nb));
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && p[j] != '/') j++;
-        if (j - i == 2 && p[i] == '.' && p[i + 1] == '.')
-            return fsift_error(FSIFT_E_FORMAT,
-                               "onnx: %s: external data location '%s' leaves the model's folder",
-                               what, pname(t->location, nb, sizeof nb));
-        i = j + 1;
-    }
-    size_t blen = strlen(L->base_dir);
-    if (blen > SIZE_MAX / 2 || n > SIZE_MAX / 2)
-        return fsift_error(FSIFT_E_LIMIT, "onnx: path too long");
-    char *path = malloc(blen + n + 2);
-    if (!path) return fsift_error(FSIFT_E_NOMEM, "onnx: out of memory");
-    memcpy(path, L->base_dir, blen);
-    path[blen] = '/';
-    memcpy(path + blen + 1, p, n);
-    path[blen + 1 + n] = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat sb;
-    fsift_status st = FSIFT_OK;
-    if (fd < 0) {
-        st = fsift_error(FSIFT_E_IO, "onnx: %s: cannot open external data file %s: %s", what,
-                         path, strerror(errno));
-    } else if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        st = fsift_error(FSIFT_E_IO, "onnx: %s: external data %s is not a regular file", what,
-                         path);
-    } else {
-        uint64_t fsize = (uint64_t)sb.st_size;
-        if (t->has_length && t->length != nbytes)
-            st = fsift_error(FSIFT_E_FORMAT,
-                             "onnx: %s: external data length %llu does not match the %zu bytes "
-                             "its shape needs", what, (unsigned long long)t->length, nbytes);
-        else if (t->offset > fsize || nbytes > fsize - t->offset)
-            st = fsift_error(FSIFT_E_FORMAT,
-                             "onnx: %s: external data needs %zu bytes at offset %llu but %s "
-                             "has %llu", what, nbytes, (unsigned long long)t->offset, path,
-                             (unsigned long long)fsize);
-        if (!st) {
-            int known = 0;
-            for (int i = 0; i < L->n_files; i++)
-                if (L->files[i].dev == sb.st_dev && L->files[i].ino == sb.st_ino) known = 1;
-            if (!known) {
-                if (L->n_files == L->cap_files) {
-                    int cap = L->cap_files ? 2 * L->cap_files : 8;
-                    ext_file *nf = realloc(L->files, (size_t)cap * sizeof *nf);
-                    if (!nf) st = fsift_error(FSIFT_E_NOMEM, "onnx: out of memory");
-                    else L->files = nf, L->cap_files = cap;
-                }
-                if (!st) {
-                    L->files[L->n_files].dev = sb.st_dev;
-                    L->files[L->n_files].ino = sb.st_ino;
-                    L->n_files++;
-                    L->ext_budget += fsize;
-                }
-            }
-            if (!st && nbytes > L->ext_budget - L->ext_used)
-                st = fsift_error(FSIFT_E_LIMIT,
-                                 "onnx: %s: tensors read more external data than the external "
-                                 "files hold", what);
-            if (!st) L->ext_used += nbytes;
-        }
-    }
-    free(path);
-    if (st) {
-        if (fd >= 0) close(fd);
-        return st;
-    }
-    *fd_out = fd;
-    return FSIFT_OK;
-}
-
-/* Validates a scanned tensor: dtype, size, and that exactly the right amount of data is
- * present. Writes the byte size to *nbytes. Does not touch external files. */
-static fsift_status tensor_check(const tproto *t, const char *what, size_t *nbytes) {
-    fsift_status st = dtype_check(t->dtype, what);
-    if (st) return st;
-    int64_t numel = shape_numel(t->rank, t->dims);
-    size_t es = fsift_dtype_size((int)t->dtype);
-    if (numel < 0 || (uint64_t)numel > SIZE_MAX / es)
-        return fsift_error(FSIFT_E_LIMIT, "onnx: %s: element count overflows", what);
-    size_t nb = (size_t)numel * es;
-    *nbytes = nb;
-    if (t->n_string)
-        return fsift_error(FSIFT_E_FORMAT, "onnx: %s: string_data in a %s tensor", what,
-                           onnx_dtype_name(t->dtype));
-    size_t count;
-    int fld = typed_field(t, &count);
-    size_t other = t->n_float + t->n_int32 + t->n_int64 + t->n_double + t->n_uint64 - count;
-    if (other)
-        return fsift_error(FSIFT_E_FORMAT,
-                           "onnx: %s: typed data field does not match dtype %s", what,
-                           onnx_dtype_name(t->dtype));
-    if (t->external) {
-        if (t->has_raw || count)
-            return fsift_error(FSIFT_E_FORMAT, "onnx: %s: external tensor also holds data", what);
-        return FSIFT_OK;
-    }
-    if (t->has_raw) {
-        if (count)
-            return fsift_error(FSIFT_E_FORMAT, "onnx: %s: both raw_data and typed data", what);
-        if (t->raw.n != nb)
-            return fsift_error(FSIFT_E_FORMAT,
-                               "onnx: %s: raw_data has %zu bytes but shape %s of %s needs %zu",
-                               what, t->raw.n,
-                               nn_shape_str(t->rank, t->dims, (char[96]){0}, 96),
-                               onnx_dtype_name(t->dtype), nb);
-        return FSIFT_OK;
-    }
-    if ((int64_t)count != numel)
-        return fsift_error(FSIFT_E_FORMAT,
-                           "onnx: %s: has %zu data elements (field %d) but shape %s needs %lld",
-                           what, count, fld, nn_shape_str(t->rank, t->dims, (char[96]){0}, 96),
-                           (long long)numel);
-    return FSIFT_OK;
-}
-
-/* Decodes a checked tensor's data into dst (nbytes bytes). External data is read from fd,
- * opened (and its size checked) by ext_open before dst was allocated. */
-static fsift_status tensor_fill(const tproto *t, int fd, const char *what, void *dst,
-                                size_t nbytes) {
-    size_t es = fsift_dtype_size((int)t->dtype);
-    if (nbytes == 0) return FSIFT_OK;
-    if (t->external) {
-        size_t got = 0;
-        while (got < nbytes) {
-            ssize_t k = pread(fd, (uint8_t *)dst + got, nbytes - got, (off_t)(t->offset + got));
-            if (k < 0 && errno == EINTR) continue;
-            if (k <= 0)
-                return fsift_error(FSIFT_E_IO, "onnx: %s: short read of external data", what);
-            got += (size_t)k;
-        }
-        byteswap_if_be(dst, es, nbytes / es);
-        return FSIFT_OK;
-    }
-    if (t->has_raw) {
-        memcpy(dst, t->raw.p, nbytes);
-        byteswap_if_be(dst, es, nbytes / es);
-        return FSIFT_OK;
-    }
-    size_t count;
-    uint32_t fld = (uint32_t)typed_field(t, &count);
-    int ew = fld == 4 ? NN_PB_I32 : fld == 10 ? NN_PB_I64 : NN_PB_VARINT;
-    nn_pb r = t->msg;
-    nn_pb_field f;
-    size_t i = 0;
-    PB_EACH(&r, &f) {
-        if (f.num != fld) continue;
-        nn_pb_iter it;
-        size_t n;
-        uint64_t v;
-        fsift_status st = nn_pb_iter_init(&it, &f, ew, &n);
-        if (st) return st;
-        while (nn_pb_iter_next(&it, &v)) {
-            if (i >= count) return fsift_error(FSIFT_E_INTERNAL, "onnx: tensor element count");
-            switch (t->dtype) {
-            case FSIFT_DTYPE_FLOAT32: ((uint32_t *)dst)[i] = (uint32_t)v; break;
-            case FSIFT_DTYPE_FLOAT64:
-            case FSIFT_DTYPE_INT64:
-            case FSIFT_DTYPE_UINT64: ((uint64_t *)dst)[i] = v; break;
-            case FSIFT_DTYPE_INT32:
-            case FSIFT_DTYPE_UINT32: ((uint32_t *)dst)[i] = (uint32_t)v; break;
-            case FSIFT_DTYPE_INT16:
-            case FSIFT_DTYPE_UINT16:
-            case FSIFT_DTYPE_FLOAT16: ((uint16_t *)dst)[i] = (uint16_t)v; break;
-            case FSIFT_DTYPE_BOOL: ((uint8_t *)dst)[i] = (uint32_t)v != 0; break;
-            default: ((uint8_t *)dst)[i] = (uint8_t)v; break; /* int8, uint8 */
-            }
-            i++;
-        }
-    }
-    if (i != count) return fsift_error(FSIFT_E_INTERNAL, "onnx: tensor element count");
-    return FSIFT_OK;
-}
-
-/* Scans, checks and stores a TensorProto as a graph constant named `name` (NULL: anonymous;
- * the TensorProto's own name is not used). */
-static fsift_status tensor_to_graph(ld *L, const tproto *t, const char *name, const char *what,
-                                    int *idx) {
-    size_t nbytes;
-    int fd = -1;
-    fsift_status st = tensor_check(t, what, &nbytes);
-    if (!st && t->external && nbytes) st = ext_open(L, t, what, nbytes, &fd);
-    if (!st) st = nn_graph_add_const(L->g, name, (int)t->dtype, t->rank, t->dims, NULL, nbytes, idx);
-    if (!st) st = tensor_fill(t, fd, what, L->g->vals[*idx].data, nbytes);
-    if (fd >= 0) close(fd);
-    return st;
-}
-
-fsift_status nn_onnx_parse_tensor(const void *data, size_t size, fsift_tensor *out, char **name) {
-    tproto t;
-    nn_pb r;
-    size_t nbytes;
-    fsift_status st;
-    memset(out, 0, sizeof *out);
-    if (name) *name = NULL;
-    if (!data && size) return fsift_error(FSIFT_E_INVALID_ARG, "onnx: NULL tensor data");
-    nn_pb_init(&r, data, size);
-    if ((st = tensor_scan(&r, &t))) return st;
-    if (t.external)
-        return fsift_error(FSIFT_E_UNSUPPORTED, "onnx: standalone tensor with external data");
-    if ((st = tensor_check(&t, "tensor", &nbytes))) return st;
-    void *buf = malloc(nbytes ? nbytes : 1);
-    if (!buf) return fsift_error(FSIFT_E_NOMEM, "onnx: out of memory for a %zu-byte tensor", nbytes);
-    if ((st = tensor_fill(&t, -1, "tensor", buf, nbytes))) {
-        free(buf);
-        return st;
-    }
-    if (name) {
-        *name = malloc(t.name.n + 1);
-        if (!*name) {
-            free(buf);
-            return fsift_error(FSIFT_E_NOMEM, "onnx: out of memory");
-        }
-        if (t.name.n) memcpy(*name, t.name.p, t.name.n);
-        (*name)[t.name.n] = 0;
-    }
-    out->dtype = (int)t.dtype;
-    out->rank = t.rank;
-    memcpy(out->dims, t.dims, sizeof t.dims);
-    out->data = buf;
     return FSIFT_OK;
 }
 
@@ -625,27 +188,27 @@ static fsift_status attr_scan(const nn_pb *parent, const nn_pb_field *af, araw *
         size_t n;
         switch (f.num) {
         case 1:
-            if ((st = want_wire(&f, NN_PB_LEN, "attribute name"))) return st;
-            a->name = field_str(&f);
+            if ((st = ox_want_wire(&f, NN_PB_LEN, "attribute name"))) return st;
+            a->name = ox_field_str(&f);
             break;
         case 20:
-            if ((st = want_wire(&f, NN_PB_VARINT, "attribute type"))) return st;
+            if ((st = ox_want_wire(&f, NN_PB_VARINT, "attribute type"))) return st;
             a->type = (int64_t)f.u;
             a->has_type = 1;
             break;
         case 2:
-            if ((st = want_wire(&f, NN_PB_I32, "attribute f"))) return st;
+            if ((st = ox_want_wire(&f, NN_PB_I32, "attribute f"))) return st;
             a->f = nn_pb_f32(f.u);
             a->has_f = 1;
             break;
         case 3:
-            if ((st = want_wire(&f, NN_PB_VARINT, "attribute i"))) return st;
+            if ((st = ox_want_wire(&f, NN_PB_VARINT, "attribute i"))) return st;
             a->i = (int64_t)f.u;
             a->has_i = 1;
             break;
         case 4:
-            if ((st = want_wire(&f, NN_PB_LEN, "attribute s"))) return st;
-            a->s = field_str(&f);
+            if ((st = ox_want_wire(&f, NN_PB_LEN, "attribute s"))) return st;
+            a->s = ox_field_str(&f);
             a->has_s = 1;
             break;
         case 5:
@@ -669,7 +232,7 @@ static fsift_status attr_scan(const nn_pb *parent, const nn_pb_field *af, araw *
             a->n_ints += n;
             break;
         case 9:
-            if ((st = want_wire(&f, NN_PB_LEN, "attribute strings"))) return st;
+            if ((st = ox_want_wire(&f, NN_PB_LEN, "attribute strings"))) return st;
             a->n_strings++;
             break;
         default:
@@ -747,7 +310,7 @@ static fsift_status attr_add(ld *L, int ni, const araw *a, const char *op, const
     if (a->has_ref)
         return fsift_error(FSIFT_E_UNSUPPORTED,
                            "onnx: op '%s' (node '%s'): attribute '%s' refers to a function "
-                           "attribute, not supported", op, node, pname(a->name, nb, sizeof nb));
+                           "attribute, not supported", op, node, ox_pname(a->name, nb, sizeof nb));
     switch (a->type) {
     case AT_FLOAT:
     case AT_INT:
@@ -766,10 +329,10 @@ static fsift_status attr_add(ld *L, int ni, const araw *a, const char *op, const
     case AT_TYPE_PROTOS:
         return fsift_error(FSIFT_E_UNSUPPORTED,
                            "op '%s' not supported (node '%s': attribute '%s' is %s)", op, node,
-                           pname(a->name, nb, sizeof nb), attr_type_name(a->type));
+                           ox_pname(a->name, nb, sizeof nb), attr_type_name(a->type));
     default:
         return fsift_error(FSIFT_E_FORMAT, "onnx: node '%s' (%s): attribute '%s' has invalid "
-                           "type %lld", node, op, pname(a->name, nb, sizeof nb),
+                           "type %lld", node, op, ox_pname(a->name, nb, sizeof nb),
                            (long long)a->type);
     }
     if ((st = cstr(L, 3, a->name, "attribute name", &name))) return st;
@@ -820,8 +383,8 @@ static fsift_status attr_add(ld *L, int ni, const araw *a, const char *op, const
         snprintf(what, sizeof what, "attribute '%s' of node '%s' (%s)", name, node, op);
         if (!a->has_t)
             return fsift_error(FSIFT_E_FORMAT, "onnx: %s has no tensor", what);
-        if ((st = tensor_scan(&a->t, &t))) return st;
-        if ((st = tensor_to_graph(L, &t, NULL, what, &idx))) return st;
+        if ((st = ox_tensor_scan(&a->t, &t))) return st;
+        if ((st = ox_tensor_to_graph(L, &t, NULL, what, &idx))) return st;
         return nn_node_set_tensor(g, ni, name, idx);
     }
     default:
@@ -872,21 +435,21 @@ static fsift_status constant_node(ld *L, const nn_pb *nr, str out_name, int n_in
             return fsift_error(FSIFT_E_FORMAT, "onnx: Constant node '%s' has several values",
                                node);
         found = 1;
-        if (str_eq(a.name, "value")) {
+        if (ox_str_eq(a.name, "value")) {
             tproto t;
             char what[160];
             snprintf(what, sizeof what, "Constant '%s'", oname);
             if (!a.has_t) return fsift_error(FSIFT_E_FORMAT, "onnx: %s has no tensor", what);
-            if ((st = tensor_scan(&a.t, &t))) return st;
-            if ((st = tensor_to_graph(L, &t, oname, what, &idx))) return st;
-        } else if (str_eq(a.name, "value_float")) {
+            if ((st = ox_tensor_scan(&a.t, &t))) return st;
+            if ((st = ox_tensor_to_graph(L, &t, oname, what, &idx))) return st;
+        } else if (ox_str_eq(a.name, "value_float")) {
             float v = a.f;
             st = nn_graph_add_const(g, oname, FSIFT_DTYPE_FLOAT32, 0, NULL, &v, sizeof v, &idx);
-        } else if (str_eq(a.name, "value_int")) {
+        } else if (ox_str_eq(a.name, "value_int")) {
             int64_t v = a.i;
             st = nn_graph_add_const(g, oname, FSIFT_DTYPE_INT64, 0, NULL, &v, sizeof v, &idx);
-        } else if (str_eq(a.name, "value_floats") || str_eq(a.name, "value_ints")) {
-            int fl = str_eq(a.name, "value_floats");
+        } else if (ox_str_eq(a.name, "value_floats") || ox_str_eq(a.name, "value_ints")) {
+            int fl = ox_str_eq(a.name, "value_floats");
             void *buf;
             int n;
             if ((st = attr_numbers(&a, fl ? 7 : 8, &buf, &n))) return st;
@@ -898,7 +461,7 @@ static fsift_status constant_node(ld *L, const nn_pb *nr, str out_name, int n_in
         } else {
             return fsift_error(FSIFT_E_UNSUPPORTED,
                                "op 'Constant' with attribute '%s' not supported (node '%s')",
-                               pname(a.name, nb, sizeof nb), node);
+                               ox_pname(a.name, nb, sizeof nb), node);
         }
         if (st) return st;
     }
@@ -955,35 +518,35 @@ static fsift_status parse_node(ld *L, const nn_pb *gr, const nn_pb_field *nf, in
         case 3:
         case 4:
         case 7:
-            if ((st = want_wire(&f, NN_PB_LEN, "node field"))) return st;
+            if ((st = ox_want_wire(&f, NN_PB_LEN, "node field"))) return st;
             if (f.num == 1) n_in++;
             else if (f.num == 2) {
-                if (n_out == 0) first_out = field_str(&f);
+                if (n_out == 0) first_out = ox_field_str(&f);
                 n_out++;
-            } else if (f.num == 3) name = field_str(&f);
-            else if (f.num == 4) op = field_str(&f);
-            else dom = field_str(&f);
+            } else if (f.num == 3) name = ox_field_str(&f);
+            else if (f.num == 4) op = ox_field_str(&f);
+            else dom = ox_field_str(&f);
             break;
         default:
             break;
         }
     }
     char nodename[96];
-    if (name.n) pname(name, nodename, sizeof nodename);
+    if (name.n) ox_pname(name, nodename, sizeof nodename);
     else snprintf(nodename, sizeof nodename, "#%d", index);
     char opbuf[64];
     if (op.n == 0)
         return fsift_error(FSIFT_E_FORMAT, "onnx: node '%s' has no op_type", nodename);
-    if (str_eq(dom, "ai.onnx")) dom.n = 0;
+    if (ox_str_eq(dom, "ai.onnx")) dom.n = 0;
     if (n_in > NN_MAX_IO || n_out > NN_MAX_IO)
         return fsift_error(FSIFT_E_UNSUPPORTED, "onnx: node '%s' (%s) has %d inputs and %d outputs; "
                            "at most %d each are supported", nodename,
-                           pname(op, opbuf, sizeof opbuf), n_in, n_out, NN_MAX_IO);
+                           ox_pname(op, opbuf, sizeof opbuf), n_in, n_out, NN_MAX_IO);
     if (dom.n == 0 && g->opset == 0)
         return fsift_error(FSIFT_E_FORMAT, "onnx: node '%s' (%s) is in the default domain but "
                            "the model imports no default-domain opset", nodename,
-                           pname(op, opbuf, sizeof opbuf));
-    if (dom.n == 0 && str_eq(op, "Constant"))
+                           ox_pname(op, opbuf, sizeof opbuf));
+    if (dom.n == 0 && ox_str_eq(op, "Constant"))
         return constant_node(L, &r0, first_out, n_in, n_out, nodename);
 
     const char *op_c, *dom_c, *name_c;
@@ -997,7 +560,7 @@ static fsift_status parse_node(ld *L, const nn_pb *gr, const nn_pb_field *nf, in
         if (f.num != 1 && f.num != 2) continue;
         const char *vn;
         int idx;
-        if ((st = cstr(L, 3, field_str(&f), "value name", &vn))) return st;
+        if ((st = cstr(L, 3, ox_field_str(&f), "value name", &vn))) return st;
         if ((st = nn_graph_value(g, vn, &idx))) return st;
         if (f.num == 1) {
             in[ki++] = idx;
@@ -1062,7 +625,7 @@ static fsift_status parse_shape(const nn_pb *parent, const nn_pb_field *sf, vinf
         if ((st = nn_pb_sub(&r, &f, &dr))) return st;
         PB_EACH(&dr, &df) {
             if (df.num == 1) {
-                if ((st = want_wire(&df, NN_PB_VARINT, "dim_value"))) return st;
+                if ((st = ox_want_wire(&df, NN_PB_VARINT, "dim_value"))) return st;
                 int64_t d = (int64_t)df.u;
                 if (d > NN_MAX_DIM)
                     return fsift_error(FSIFT_E_LIMIT, "onnx: %s: dim %lld exceeds the limit",
@@ -1070,8 +633,8 @@ static fsift_status parse_shape(const nn_pb *parent, const nn_pb_field *sf, vinf
                 v->dims[k] = d < 0 ? -1 : d; /* some exporters write -1 for dynamic */
                 v->dim_param[k].n = 0;
             } else if (df.num == 2) {
-                if ((st = want_wire(&df, NN_PB_LEN, "dim_param"))) return st;
-                v->dim_param[k] = field_str(&df);
+                if ((st = ox_want_wire(&df, NN_PB_LEN, "dim_param"))) return st;
+                v->dim_param[k] = ox_field_str(&df);
                 v->dims[k] = -1;
             }
         }
@@ -1090,12 +653,12 @@ static fsift_status parse_vinfo(const nn_pb *gr, const nn_pb_field *vf, vinfo *v
     r = r0;
     PB_EACH(&r, &f) {
         if (f.num == 1) {
-            if ((st = want_wire(&f, NN_PB_LEN, "value name"))) return st;
-            v->name = field_str(&f);
+            if ((st = ox_want_wire(&f, NN_PB_LEN, "value name"))) return st;
+            v->name = ox_field_str(&f);
         }
     }
     char nb[80], what[120];
-    snprintf(what, sizeof what, "graph %s '%s'", kind, pname(v->name, nb, sizeof nb));
+    snprintf(what, sizeof what, "graph %s '%s'", kind, ox_pname(v->name, nb, sizeof nb));
     r = r0; /* second walk for the type, now that the name is known */
     PB_EACH(&r, &f) {
         if (f.num != 2) continue;
@@ -1108,7 +671,7 @@ static fsift_status parse_vinfo(const nn_pb *gr, const nn_pb_field *vf, vinfo *v
                 v->has_tensor_type = 1;
                 PB_EACH(&ttr, &ttf) {
                     if (ttf.num == 1) {
-                        if ((st = want_wire(&ttf, NN_PB_VARINT, "elem_type"))) return st;
+                        if ((st = ox_want_wire(&ttf, NN_PB_VARINT, "elem_type"))) return st;
                         v->elem_type = (int64_t)ttf.u;
                     } else if (ttf.num == 2) {
                         if ((st = parse_shape(&ttr, &ttf, v, what))) return st;
@@ -1125,7 +688,7 @@ static fsift_status parse_vinfo(const nn_pb *gr, const nn_pb_field *vf, vinfo *v
     }
     if (v->has_tensor_type) {
         if (v->elem_type == 0 && strcmp(kind, "output") == 0) return FSIFT_OK;
-        return dtype_check(v->elem_type, what);
+        return ox_dtype_check(v->elem_type, what);
     }
     return FSIFT_OK;
 }
@@ -1141,11 +704,11 @@ static fsift_status add_graph_input(ld *L, const vinfo *v) {
     if (idx >= 0) {
         if (g->vals[idx].kind == NN_VAL_CONST) return FSIFT_OK; /* initializer listed as input */
         return fsift_error(FSIFT_E_FORMAT, "onnx: graph input '%s' is declared twice",
-                           pname(v->name, nb, sizeof nb));
+                           ox_pname(v->name, nb, sizeof nb));
     }
     if (!v->has_tensor_type)
         return fsift_error(FSIFT_E_FORMAT, "onnx: graph input '%s' has no tensor type",
-                           pname(v->name, nb, sizeof nb));
+                           ox_pname(v->name, nb, sizeof nb));
     for (int i = 0; i < L->n_bind; i++) {
         const fsift_tensor *t = &L->bind[i];
         if (!L->bind_names[i] || strcmp(L->bind_names[i], name)) continue;
@@ -1189,13 +752,13 @@ static fsift_status parse_graph(ld *L, const nn_pb *mr, const nn_pb_field *gf) {
         tproto t;
         const char *name;
         int idx;
-        if ((st = nn_pb_sub(&r, &f, &tr)) || (st = tensor_scan(&tr, &t))) return st;
+        if ((st = nn_pb_sub(&r, &f, &tr)) || (st = ox_tensor_scan(&tr, &t))) return st;
         if (t.name.n == 0) return fsift_error(FSIFT_E_FORMAT, "onnx: initializer without a name");
-        snprintf(what, sizeof what, "initializer '%s'", pname(t.name, nb, sizeof nb));
+        snprintf(what, sizeof what, "initializer '%s'", ox_pname(t.name, nb, sizeof nb));
         if ((st = cstr(L, 3, t.name, "initializer name", &name))) return st;
         if (nn_graph_find(g, name) >= 0)
             return fsift_error(FSIFT_E_FORMAT, "onnx: %s is defined twice", what);
-        if ((st = tensor_to_graph(L, &t, name, what, &idx)) || (st = mem_check(L))) return st;
+        if ((st = ox_tensor_to_graph(L, &t, name, what, &idx)) || (st = mem_check(L))) return st;
     }
     /* 2: inputs */
     r = gr0;
@@ -1244,12 +807,12 @@ static fsift_status parse_model(ld *L, const void *data, size_t size) {
         switch (f.num) {
         case 2:
         case 3:
-            if ((st = want_wire(&f, NN_PB_LEN, "producer"))) return st;
-            if (f.num == 2) pname_s = field_str(&f);
-            else pver = field_str(&f);
+            if ((st = ox_want_wire(&f, NN_PB_LEN, "producer"))) return st;
+            if (f.num == 2) pname_s = ox_field_str(&f);
+            else pver = ox_field_str(&f);
             break;
         case 7:
-            if ((st = want_wire(&f, NN_PB_LEN, "graph"))) return st;
+            if ((st = ox_want_wire(&f, NN_PB_LEN, "graph"))) return st;
             gf = f;
             has_graph = 1;
             break;
@@ -1261,14 +824,14 @@ static fsift_status parse_model(ld *L, const void *data, size_t size) {
             if ((st = nn_pb_sub(&r, &f, &orr))) return st;
             PB_EACH(&orr, &of) {
                 if (of.num == 1) {
-                    if ((st = want_wire(&of, NN_PB_LEN, "opset domain"))) return st;
-                    dom = field_str(&of);
+                    if ((st = ox_want_wire(&of, NN_PB_LEN, "opset domain"))) return st;
+                    dom = ox_field_str(&of);
                 } else if (of.num == 2) {
-                    if ((st = want_wire(&of, NN_PB_VARINT, "opset version"))) return st;
+                    if ((st = ox_want_wire(&of, NN_PB_VARINT, "opset version"))) return st;
                     ver = (int64_t)of.u;
                 }
             }
-            if (dom.n == 0 || str_eq(dom, "ai.onnx")) opset = ver > opset ? ver : opset;
+            if (dom.n == 0 || ox_str_eq(dom, "ai.onnx")) opset = ver > opset ? ver : opset;
             break;
         }
         default:
