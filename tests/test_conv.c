@@ -18,6 +18,7 @@
 
 #include "facesift/facesift.h"
 #include "harness.h"
+#include "kernel_harness.h"
 #include "nn/exec.h"
 #include "nn/graph.h"
 #include "nn/kernels/conv_impl.h"
@@ -113,40 +114,13 @@ static int add_val(nn_graph *g, const char *name) {
     return i;
 }
 
-/* Runs a node via infer/run with a hand-made context (see test_gemm.c). */
+/* Runs node ni via infer/run with a hand-made context (kernel_harness.h). */
 static fsift_status run_node(nn_graph *g, int ni, const fsift_cpu *cpu, nn_tensor *const *in, int n_in,
                              nn_tensor *out, fsift_pool *pool, int nth) {
-    const nn_node *node = &g->nodes[ni];
-    const nn_op_def *def = nn_op_get(node->op);
-    nn_plan plan;
-    memset(&plan, 0, sizeof plan);
-    nn_kctx k;
-    memset(&k, 0, sizeof k);
-    k.g = g;
-    k.node = node;
-    k.opset = 13;
-    k.n_in = n_in;
-    k.n_out = 1;
-    for (int i = 0; i < n_in; i++) k.in[i] = in[i];
-    memset(out, 0, sizeof *out);
-    k.out[0] = out;
-    k.cpu = cpu;
-    k.plan = &plan;
-    k.nthreads = pool ? nth : 1;
-    k.pool = pool;
-    fsift_status st = def->infer(&k);
-    if (st) {
-        nn_plan_free(&plan);
-        return st;
-    }
-    int64_t n = fsift_tensor_numel(out);
-    out->data = malloc((size_t)(n + 1) * sizeof(float));
-    void *scratch = k.scratch_bytes ? aligned_alloc(64, (k.scratch_bytes + 63) / 64 * 64) : NULL;
-    k.scratch = scratch;
-    st = def->run(&k);
-    free(scratch);
-    nn_plan_free(&plan);
-    return st;
+    kh_call c = {.g = g, .node = &g->nodes[ni], .cpu = cpu, .pool = pool, .nthreads = nth, .n_in = n_in};
+    for (int i = 0; i < n_in; i++) c.in[i] = in[i];
+    c.out[0] = out;
+    return kh_run(&c);
 }
 
 /* Builds the graph for a case; returns the node index, or -1. */

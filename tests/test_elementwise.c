@@ -15,6 +15,7 @@
 
 #include "facesift/core.h"
 #include "harness.h"
+#include "kernel_harness.h"
 #include "nn/graph.h"
 #include "nn/ops.h"
 
@@ -81,38 +82,14 @@ static fsift_status call_op(opcall *c) {
     node.domain = c->domain ? c->domain : "";
     node.n_attr = c->n_attr;
     node.attrs = c->attrs;
-    nn_kctx k;
-    memset(&k, 0, sizeof k);
-    k.node = &node;
-    k.opset = c->opset ? c->opset : 17;
-    k.n_in = c->n_in;
-    k.n_out = c->n_out;
-    k.cpu = fsift_cpu_get();
-    void *saved[8];
+    kh_call k = {.def = def, .g = NULL, .node = &node, .opset = c->opset ? c->opset : 17, .pool = g_pool,
+                 .n_in = c->n_in, .n_out = c->n_out};
     for (int i = 0; i < c->n_in; i++) {
         k.in[i] = c->absent[i] ? NULL : &c->in[i];
-        saved[i] = c->in[i].data;
-        if (c->unknown[i]) c->in[i].data = NULL;
+        k.hide[i] = c->unknown[i];
     }
-    for (int i = 0; i < c->n_out; i++) {
-        memset(&c->out[i], 0, sizeof c->out[i]);
-        k.out[i] = &c->out[i];
-    }
-    fsift_status s = def->infer(&k);
-    for (int i = 0; i < c->n_in; i++) c->in[i].data = saved[i];
-    if (s) return s;
-    for (int i = 0; i < c->n_out; i++) {
-        int64_t n = fsift_tensor_numel(&c->out[i]);
-        size_t bytes = (size_t)(n > 0 ? n : 1) * fsift_dtype_size(c->out[i].dtype);
-        c->out[i].data = malloc(bytes);
-        memset(c->out[i].data, 0xAB, bytes);
-    }
-    k.pool = g_pool;
-    k.nthreads = fsift_pool_size(g_pool);
-    if (k.scratch_bytes) k.scratch = malloc(k.scratch_bytes);
-    s = def->run(&k);
-    free(k.scratch);
-    return s;
+    for (int i = 0; i < c->n_out; i++) k.out[i] = &c->out[i];
+    return kh_run(&k);
 }
 
 static void call_free(opcall *c) {

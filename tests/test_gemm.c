@@ -17,6 +17,7 @@
 
 #include "facesift/facesift.h"
 #include "harness.h"
+#include "kernel_harness.h"
 #include "nn/exec.h"
 #include "nn/graph.h"
 #include "nn/kernels/conv_impl.h"
@@ -171,42 +172,14 @@ typedef struct built {
     int node;
 } built;
 
-/* Runs node `b.node` with inputs `in` at CPU level `cpu`; returns status, fills out (data
- * malloc'd, caller frees). */
+/* Runs node `b.node` with inputs `in` at CPU level `cpu` (kernel_harness.h); returns status,
+ * fills out (data malloc'd, caller frees). */
 static fsift_status run_node(const built *b, const fsift_cpu *cpu, nn_tensor *const *in, int n_in,
                              nn_tensor *out, fsift_pool *pool, int nth) {
-    nn_graph *g = b->g;
-    const nn_node *node = &g->nodes[b->node];
-    const nn_op_def *def = nn_op_get(node->op);
-    nn_plan plan;
-    memset(&plan, 0, sizeof plan);
-    nn_kctx k;
-    memset(&k, 0, sizeof k);
-    k.g = g;
-    k.node = node;
-    k.opset = 13;
-    k.n_in = n_in;
-    k.n_out = 1;
-    for (int i = 0; i < n_in; i++) k.in[i] = in[i];
-    memset(out, 0, sizeof *out);
-    k.out[0] = out;
-    k.cpu = cpu;
-    k.plan = &plan;
-    fsift_status st = def->infer(&k);
-    if (st) {
-        nn_plan_free(&plan);
-        return st;
-    }
-    int64_t n = fsift_tensor_numel(out);
-    out->data = malloc((size_t)(n + 1) * fsift_dtype_size(out->dtype));
-    void *scratch = k.scratch_bytes ? aligned_alloc(64, (k.scratch_bytes + 63) / 64 * 64) : NULL;
-    k.scratch = scratch;
-    k.pool = pool;
-    k.nthreads = pool ? nth : 1;
-    st = def->run(&k);
-    free(scratch);
-    nn_plan_free(&plan);
-    return st;
+    kh_call c = {.g = b->g, .node = &b->g->nodes[b->node], .cpu = cpu, .pool = pool, .nthreads = nth, .n_in = n_in};
+    for (int i = 0; i < n_in; i++) c.in[i] = in[i];
+    c.out[0] = out;
+    return kh_run(&c);
 }
 
 static int add_val(nn_graph *g, const char *name) {
