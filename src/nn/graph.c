@@ -404,31 +404,44 @@ fsift_status nn_node_set_string(nn_graph *g, int node, const char *name, const c
     return a->s ? FSIFT_OK : fsift_error(FSIFT_E_NOMEM, "graph: out of memory");
 }
 
+/* The slot for array attribute `name` plus room for n elements of `elem` bytes in the graph
+ * arena (*mem; at least one element, so an empty array still has a pointer). */
+static nn_attr *array_slot(nn_graph *g, int node, const char *name, int n, size_t elem, void **mem,
+                           fsift_status *st) {
+    if (n < 0) {
+        *st = fsift_error(FSIFT_E_INVALID_ARG, "attribute '%s': negative count", name);
+        return NULL;
+    }
+    nn_attr *a = attr_slot(g, node, name, st);
+    if (!a) return NULL;
+    *mem = nn_graph_alloc(g, elem * (size_t)(n ? n : 1));
+    if (!*mem) {
+        *st = fsift_error(FSIFT_E_NOMEM, "graph: out of memory");
+        return NULL;
+    }
+    a->n = n;
+    return a;
+}
+
 fsift_status nn_node_set_ints(nn_graph *g, int node, const char *name, const int64_t *v, int n) {
     fsift_status s;
-    if (n < 0) return fsift_error(FSIFT_E_INVALID_ARG, "attribute '%s': negative count", name);
-    nn_attr *a = attr_slot(g, node, name, &s);
+    void *p;
+    nn_attr *a = array_slot(g, node, name, n, sizeof(int64_t), &p, &s);
     if (!a) return s;
-    int64_t *p = nn_graph_alloc(g, sizeof(int64_t) * (size_t)(n ? n : 1));
-    if (!p) return fsift_error(FSIFT_E_NOMEM, "graph: out of memory");
     if (n) memcpy(p, v, sizeof(int64_t) * (size_t)n);
     a->type = NN_ATTR_INTS;
     a->ints = p;
-    a->n = n;
     return FSIFT_OK;
 }
 
 fsift_status nn_node_set_floats(nn_graph *g, int node, const char *name, const float *v, int n) {
     fsift_status s;
-    if (n < 0) return fsift_error(FSIFT_E_INVALID_ARG, "attribute '%s': negative count", name);
-    nn_attr *a = attr_slot(g, node, name, &s);
+    void *p;
+    nn_attr *a = array_slot(g, node, name, n, sizeof(float), &p, &s);
     if (!a) return s;
-    float *p = nn_graph_alloc(g, sizeof(float) * (size_t)(n ? n : 1));
-    if (!p) return fsift_error(FSIFT_E_NOMEM, "graph: out of memory");
     if (n) memcpy(p, v, sizeof(float) * (size_t)n);
     a->type = NN_ATTR_FLOATS;
     a->floats = p;
-    a->n = n;
     return FSIFT_OK;
 }
 
@@ -445,18 +458,16 @@ fsift_status nn_node_set_tensor(nn_graph *g, int node, const char *name, int val
 
 fsift_status nn_node_set_strings(nn_graph *g, int node, const char *name, const char *const *v, int n) {
     fsift_status s;
-    if (n < 0) return fsift_error(FSIFT_E_INVALID_ARG, "attribute '%s': negative count", name);
-    nn_attr *a = attr_slot(g, node, name, &s);
+    void *mem;
+    nn_attr *a = array_slot(g, node, name, n, sizeof(char *), &mem, &s);
     if (!a) return s;
-    const char **p = nn_graph_alloc(g, sizeof(char *) * (size_t)(n ? n : 1));
-    if (!p) return fsift_error(FSIFT_E_NOMEM, "graph: out of memory");
+    const char **p = mem;
     for (int i = 0; i < n; i++) {
         p[i] = nn_graph_strdup(g, v[i], strlen(v[i]));
         if (!p[i]) return fsift_error(FSIFT_E_NOMEM, "graph: out of memory");
     }
     a->type = NN_ATTR_STRINGS;
     a->strings = p;
-    a->n = n;
     return FSIFT_OK;
 }
 
