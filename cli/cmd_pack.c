@@ -22,8 +22,9 @@ static void pack_usage(FILE *f) {
             "                    depend on N\n"
             "  --level L         gzip level 1..9 (default 6, as gzip)\n"
             "  --quiet           no progress lines\n\n"
-            "Member order and metadata are fixed (sorted names, mtime $SOURCE_DATE_EPOCH or 0,\n"
-            "owner 0), so the same files give the same bytes. Killed, rerun the same command:\n"
+            "Member order and metadata are fixed (each folder's names grouped by extension,\n"
+            "then sorted; mtime $SOURCE_DATE_EPOCH or 0; owner 0), so the same files give the\n"
+            "same bytes. Killed, rerun the same command:\n"
             "finished parts are kept (PREFIX.pack-journal) and the result is identical.\n");
 }
 

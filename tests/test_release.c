@@ -179,8 +179,9 @@ static void test_tarplan(void) {
     CHECK(plan.n == 26);
     CHECK(plan.total % 10240 == 0);
     CHECK(!strcmp(plan.names + plan.m[0].name_off, "rel/"));
-    /* byte order within a folder: 0.png 1.png 10.png 11.png 2.png … face/ */
-    CHECK(!strcmp(plan.names + plan.m[3].name_off, "rel/10.png"));
+    /* within a folder: by extension ("" first: face/), then byte order: 0.png 1.png 10.png … */
+    CHECK(!strcmp(plan.names + plan.m[1].name_off, "rel/face/"));
+    CHECK(!strcmp(plan.names + plan.m[16].name_off, "rel/10.png"));
     uint8_t *all = malloc(plan.total), *win = malloc(70000);
     CHECK(tar_plan_read(&plan, 0, plan.total, all) == FSIFT_OK);
     uint32_t x = 7;

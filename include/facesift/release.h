@@ -7,8 +7,8 @@
  * PREFIX.tar.gz.000, .001, … are a byte split of ONE gzip stream holding ONE tar stream;
  * `cat PREFIX.tar.gz.* > x.tar.gz && tar zxf x.tar.gz` restores the tree. PREFIX.sha256 is
  * a sha256sum-compatible manifest: one line per part, then one for the joined PREFIX.tar.gz.
- * The tar is deterministic: members in byte-wise sorted order, directory before its
- * contents, mtime = $SOURCE_DATE_EPOCH or 0, uid/gid 0, empty user/group names, modes
+ * The tar is deterministic: each folder's entries grouped by extension, then in byte order,
+ * a folder before its contents, mtime = $SOURCE_DATE_EPOCH or 0, uid/gid 0, empty user/group names, modes
  * 0755 (directories, executables) or 0644, POSIX ustar headers with pax records only for
  * long names or sizes ≥ 8 GiB. The gzip stream is compressed pigz-style: independent blocks
  * (each with the previous 32 KiB as dictionary, ended by a sync flush) compressed in parallel

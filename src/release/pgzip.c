@@ -28,7 +28,9 @@ fsift_status pgz_worker_new(int level, uint32_t block_size, pgz_worker **out) {
     *out = NULL;
     pgz_worker *w = calloc(1, sizeof *w);
     if (!w) return fsift_error(FSIFT_E_NOMEM, "pack: out of memory");
-    if (deflateInit2(&w->zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    /* memLevel 9: larger literal buffers, fewer block headers; on JPEG-heavy tars this is
+     * both faster than memLevel 8 and slightly smaller than gzip -6 (docs/release.md) */
+    if (deflateInit2(&w->zs, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
         free(w);
         return fsift_error(FSIFT_E_INTERNAL, "pack: zlib deflateInit2 failed");
     }

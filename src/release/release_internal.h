@@ -14,8 +14,8 @@
 /* ---- tar plan: every member of DIR, its header bytes and its place in the stream ------- */
 
 typedef struct tar_member {
-    uint64_t name_off;   /* into plan->names: archive path, NUL-terminated */
-    uint64_t src_off;    /* into plan->names: source path on disk */
+    uint64_t name_off;   /* into plan->names: archive path, NUL-terminated; the source path
+                            is src_root + the name without its first top_len bytes */
     uint64_t size;       /* data bytes (0 for directories) */
     uint64_t offset;     /* where this member's header block(s) start in the tar stream */
     uint32_t hdr_len;    /* header bytes (512, or pax 'x' header + data + 512) */
@@ -28,6 +28,8 @@ typedef struct tar_plan {
     size_t n, cap;
     char *names;
     uint64_t names_len, names_cap;
+    char *src_root;        /* "DIR/" as given */
+    size_t top_len;        /* bytes of "basename(DIR)/" at the start of every name */
     uint64_t total;        /* bytes of the whole tar stream (end blocks and record padding) */
     uint64_t mtime;        /* written in every header */
     uint8_t fingerprint[32];/* sha256 of names, sizes, modes and source mtimes */
@@ -138,5 +140,10 @@ fsift_status release_write_all(int fd, const void *buf, size_t len, const char *
 /* Hashes a whole file; returns FSIFT_E_IO if it cannot be read. */
 fsift_status release_sha256_file(const char *path, uint8_t digest[32], uint64_t *size);
 int release_threads(int want);
+/* The names in folder dir (not "." and ".."), those ending in suffix only when suffix is not
+ * NULL, sorted byte-wise: a malloc'd array of malloc'd strings (free with
+ * release_names_free). */
+fsift_status release_list_dir(const char *dir, const char *suffix, char ***names, size_t *n);
+void release_names_free(char **names, size_t n);
 
 #endif

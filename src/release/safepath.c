@@ -9,6 +9,7 @@
  * that may only point downwards (relative, no "..": safepath_link_ok), nothing unpack
  * creates or follows can lead outside the destination.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -139,4 +140,44 @@ int release_threads(int want) {
     if (want > 0) return want > 256 ? 256 : want;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : (n > 256 ? 256 : (int)n);
+}
+
+static int cmp_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+void release_names_free(char **names, size_t n) {
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+fsift_status release_list_dir(const char *dir, const char *suffix, char ***names, size_t *count) {
+    *names = NULL;
+    *count = 0;
+    DIR *d = opendir(dir);
+    if (!d) return fsift_error(FSIFT_E_IO, "cannot open folder '%s': %s", dir, strerror(errno));
+    char **v = NULL;
+    size_t n = 0, cap = 0, sl = suffix ? strlen(suffix) : 0;
+    fsift_status s = FSIFT_OK;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *nm = de->d_name;
+        size_t l = strlen(nm);
+        if (!strcmp(nm, ".") || !strcmp(nm, "..") || (suffix && (l <= sl || strcmp(nm + l - sl, suffix)))) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            char **nv = realloc(v, cap * sizeof *nv);
+            if (!nv) { s = fsift_error(FSIFT_E_NOMEM, "out of memory listing '%s'", dir); break; }
+            v = nv;
+        }
+        if (!(v[n] = strdup(nm))) { s = fsift_error(FSIFT_E_NOMEM, "out of memory listing '%s'", dir); break; }
+        n++;
+    }
+    closedir(d);
+    if (s) {
+        release_names_free(v, n);
+        return s;
+    }
+    if (n) qsort(v, n, sizeof *v, cmp_name);
+    *names = v;
+    *count = n;
+    return FSIFT_OK;
 }

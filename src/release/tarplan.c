@@ -1,8 +1,8 @@
 /*
  * tarplan.c — the deterministic tar stream of a folder, addressable at any byte offset.
  *
- * tar_plan_build walks the folder once (each folder's entries in byte order, a folder before
- * its contents) and records for every member its archive name, size and offset in the tar
+ * tar_plan_build walks the folder once (each folder's entries grouped by extension, then in
+ * byte order; a folder before its contents) and records for every member its archive name, size and offset in the tar
  * stream, so the stream's length and layout are known before a byte is read. The stream is
  * never materialised: tar_plan_read(off, len) produces any window of it — headers are
  * regenerated, file data is pread from the source — which lets pack's compression workers
@@ -19,7 +19,6 @@
  * error (a release has none, and following links would make the archive depend on what
  * lies outside DIR). Threads: a built plan is read-only; tar_plan_read is thread-safe.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,7 +48,7 @@ static fsift_status plan_str(tar_plan *p, const char *s, size_t len, uint64_t *o
     return FSIFT_OK;
 }
 
-static fsift_status plan_add(tar_plan *p, const char *name, size_t name_len, const char *src,
+static fsift_status plan_add(tar_plan *p, const char *name, size_t name_len,
                              const struct stat *st, fsift_sha256 *fp) {
     if (name_len > TAR_MAX_PATH)
         return fsift_error(FSIFT_E_LIMIT, "pack: path '%.80s…' is over %u bytes", name, TAR_MAX_PATH);
@@ -63,7 +62,6 @@ static fsift_status plan_add(tar_plan *p, const char *name, size_t name_len, con
     tar_member *m = &p->m[p->n];
     memset(m, 0, sizeof *m);
     fsift_status s = plan_str(p, name, name_len, &m->name_off);
-    if (!s) s = plan_str(p, src, strlen(src), &m->src_off);
     if (s) return s;
     m->is_dir = S_ISDIR(st->st_mode) ? 1 : 0;
     m->exec = (st->st_mode & 0111) ? 1 : 0;
@@ -81,33 +79,26 @@ static fsift_status plan_add(tar_plan *p, const char *name, size_t name_len, con
     return FSIFT_OK;
 }
 
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+/* Folder order: by extension (the text after the last '.', "" when none), then byte order.
+ * Grouping puts the small look-alike members (.npy headers and the tar headers between them)
+ * inside one 32 KiB deflate window: on a release folder the archive comes out 0.06% smaller
+ * than GNU tar's directory order and 0.08% smaller than plain name order (docs/release.md). */
+static int cmp_ext_name(const void *a, const void *b) {
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    const char *ex = strrchr(x, '.'), *ey = strrchr(y, '.');
+    int c = strcmp(ex ? ex + 1 : "", ey ? ey + 1 : "");
+    return c ? c : strcmp(x, y);
 }
 
 /* name/src hold the current folder's archive name and source path (with trailing '/'). */
 static fsift_status walk(tar_plan *p, char *name, size_t name_len, char *src, size_t src_len,
                          fsift_sha256 *fp, int depth) {
     if (depth > 64) return fsift_error(FSIFT_E_LIMIT, "pack: folders nested over 64 deep at '%s'", src);
-    DIR *d = opendir(src);
-    if (!d) return fsift_error(FSIFT_E_IO, "pack: cannot open folder '%s': %s", src, strerror(errno));
     char **ents = NULL;
-    size_t n = 0, cap = 0;
-    fsift_status s = FSIFT_OK;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            char **ne = realloc(ents, cap * sizeof *ne);
-            if (!ne) { s = fsift_error(FSIFT_E_NOMEM, "pack: out of memory"); break; }
-            ents = ne;
-        }
-        if (!(ents[n] = strdup(de->d_name))) { s = fsift_error(FSIFT_E_NOMEM, "pack: out of memory"); break; }
-        n++;
-    }
-    closedir(d);
-    if (!s && n) qsort(ents, n, sizeof *ents, cmp_str);
+    size_t n = 0;
+    fsift_status s = release_list_dir(src, NULL, &ents, &n);
+    if (s) { fsift_error_prefix("pack"); return s; }
+    if (n) qsort(ents, n, sizeof *ents, cmp_ext_name);
     for (size_t i = 0; i < n && !s; i++) {
         size_t l = strlen(ents[i]);
         if (name_len + l + 2 > TAR_MAX_PATH || src_len + l + 2 > 8190) {
@@ -124,17 +115,16 @@ static fsift_status walk(tar_plan *p, char *name, size_t name_len, char *src, si
             name[name_len + l + 1] = 0;
             src[src_len + l] = '/';
             src[src_len + l + 1] = 0;
-            s = plan_add(p, name, name_len + l + 1, src, &st, fp);
+            s = plan_add(p, name, name_len + l + 1, &st, fp);
             if (!s) s = walk(p, name, name_len + l + 1, src, src_len + l + 1, fp, depth + 1);
         } else if (S_ISREG(st.st_mode)) {
-            s = plan_add(p, name, name_len + l, src, &st, fp);
+            s = plan_add(p, name, name_len + l, &st, fp);
         } else {
             s = fsift_error(FSIFT_E_UNSUPPORTED,
                             "pack: '%s' is not a regular file or folder (links and devices are not packed)", src);
         }
     }
-    for (size_t i = 0; i < n; i++) free(ents[i]);
-    free(ents);
+    release_names_free(ents, n);
     return s;
 }
 
@@ -273,7 +263,9 @@ fsift_status tar_plan_build(const char *dir, tar_plan *plan) {
         memcpy(src, dir, dl);
         src[dl] = '/';
         src[dl + 1] = 0;
-        s = plan_add(plan, name, bl + 1, src, &st, &fp);
+        plan->top_len = bl + 1;
+        plan->src_root = strdup(src);
+        s = plan->src_root ? plan_add(plan, name, bl + 1, &st, &fp) : fsift_error(FSIFT_E_NOMEM, "pack: out of memory");
         if (!s) s = walk(plan, name, bl + 1, src, dl + 1, &fp, 0);
     }
     free(name);
@@ -302,6 +294,7 @@ void tar_plan_free(tar_plan *plan) {
     if (!plan) return;
     free(plan->m);
     free(plan->names);
+    free(plan->src_root);
     memset(plan, 0, sizeof *plan);
 }
 
@@ -333,7 +326,8 @@ fsift_status tar_plan_read(const tar_plan *p, uint64_t off, size_t len, uint8_t 
         } else if (off < data_start + m->size) {
             uint64_t in = off - data_start;
             take = (size_t)(m->size - in < len ? m->size - in : len);
-            const char *src = p->names + m->src_off;
+            char src[8400];
+            snprintf(src, sizeof src, "%s%s", p->src_root, p->names + m->name_off + p->top_len);
             int fd = open(src, O_RDONLY | O_CLOEXEC);
             if (fd < 0) return fsift_error(FSIFT_E_IO, "pack: cannot open '%s': %s", src, strerror(errno));
             size_t got = 0;

@@ -20,7 +20,6 @@
  * Shards are checked in parallel (one per worker), members streamed through tarread.c with
  * each member's bytes held only while it is checked (≤ 64 MiB each).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -196,41 +195,25 @@ static void wds_fn(void *arg, int ith, int nth) {
 
 fsift_status verify_wds(const char *dir, vstate *v, int *found) {
     *found = 0;
-    DIR *d = opendir(dir);
-    if (!d) return fsift_error(FSIFT_E_IO, "verify: cannot open '%s': %s", dir, strerror(errno));
     char **sh = NULL;
-    int n = 0, cap = 0;
-    fsift_status s = FSIFT_OK;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l < 5 || strcmp(de->d_name + l - 4, ".tar")) continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **ns = realloc(sh, (size_t)cap * sizeof *ns);
-            if (!ns) { s = fsift_error(FSIFT_E_NOMEM, "verify: out of memory"); break; }
-            sh = ns;
-        }
-        if (!(sh[n] = strdup(de->d_name))) { s = fsift_error(FSIFT_E_NOMEM, "verify: out of memory"); break; }
-        n++;
-    }
-    closedir(d);
+    size_t n = 0;
+    fsift_status s = release_list_dir(dir, ".tar", &sh, &n);
+    if (s) { fsift_error_prefix("verify"); return s; }
     if (!s && n > 0) {
         *found = 1;
-        qsort(sh, (size_t)n, sizeof *sh, cmp_str);
         v->rep->layout = 2;
         v->rep->shards = (uint64_t)n;
-        wds_job j = {v, dir, sh, n, 0, calloc((size_t)n, sizeof(int))};
+        wds_job j = {v, dir, sh, (int)n, 0, calloc(n, sizeof(int))};
         if (!j.dims) s = fsift_error(FSIFT_E_NOMEM, "verify: out of memory");
         else {
             fsift_pool *pool = NULL;
             int nt = release_threads(v->o->threads);
-            if (nt > n) nt = n;
+            if ((size_t)nt > n) nt = (int)n;
             if (nt > 1 && fsift_pool_new(nt, &pool) != FSIFT_OK) pool = NULL;
             fsift_pool_run(pool, wds_fn, &j, nt);
             fsift_pool_free(pool);
             int ref = 0;
-            for (int i = 0; i < n; i++) {
+            for (size_t i = 0; i < n; i++) {
                 if (!j.dims[i]) continue;
                 if (!ref) ref = j.dims[i];
                 else if (j.dims[i] != ref)
@@ -240,7 +223,6 @@ fsift_status verify_wds(const char *dir, vstate *v, int *found) {
         }
         free(j.dims);
     }
-    for (int i = 0; i < n; i++) free(sh[i]);
-    free(sh);
+    release_names_free(sh, n);
     return s;
 }
