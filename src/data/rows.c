@@ -4,10 +4,11 @@
  * How it works: an fsift_instream (plain, gzip, zstd, stdin) fills a window buffer; records
  * are cut out of the window in place (JSONL/TSV: up to the next '\n' found with memchr; CSV:
  * up to the next '\n' outside double quotes), then the format's extractor picks the wanted
- * columns (rows_json.c, rows_csv.c). The window starts at 1 MiB and grows only while one
- * record does not fit, up to max_record; a longer record is skipped to its end and counted
- * (too_long), never held in memory. Decoded values go to one scratch buffer sized by the
- * record. A record's bytes and values stay valid until the next call.
+ * columns (rows_json.c, rows_csv.c). The window starts at 64 KiB and doubles whenever less
+ * than 256 KiB of it is free for the next read (so a few hundred KiB for ordinary rows), and
+ * beyond only while one record does not fit, up to max_record; a longer record is skipped to
+ * its end and counted (too_long), never held in memory. Decoded values go to one scratch
+ * buffer sized by the record. A record's bytes and values stay valid until the next call.
  * Adding a format: one more fsift_rows_format value, its name, and one case in
  * record_end() / extract() (or, like parquet, its own next function).
  */
@@ -18,7 +19,7 @@
 
 #include "data/rows_internal.h"
 
-#define WINDOW0 ((size_t)1 << 20)
+#define WINDOW0 ((size_t)64 << 10)
 #define READ_CHUNK ((size_t)1 << 20)
 
 const char *fsift_rows_format_name(fsift_rows_format f) {
