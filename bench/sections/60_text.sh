@@ -18,8 +18,8 @@ $PY "$ROOT/bench/text_bench.py" "$FS" "$CORPUS" "$WORK/text_patterns.txt" "$WORK
 echo "## Caption filter: facesift text vs ripgrep, grep and Python re"
 echo
 echo "- date: $(date -u +%Y-%m-%d)  commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?)  CPU: $CPU, $(nproc) cores; command: \`bash bench/run.sh build --only text\`"
-echo "- corpus: $(du -m "$CORPUS" | cut -f1) MB of LAION-like JSONL rows (bench/gen_captions.py: url, caption, width, height, similarity, punsafe, pwatermark; log-normal caption lengths; ~10% of captions hold a lexicon term; a 128 MB block of unique rows repeated with fresh URLs)."
+echo "- corpus: $(( $(stat -c %s "$CORPUS") / 1000000 )) MB of LAION-like JSONL rows (bench/gen_captions.py: url, caption, width, height, similarity, punsafe, pwatermark; log-normal caption lengths; ~10% of captions hold a lexicon term; a 128 MB block of unique rows repeated with fresh URLs)."
 echo "- ripgrep $(rg --version | head -1 | cut -d' ' -f2), $(grep --version | head -1), Python $($PY -c 'import sys; print(sys.version.split()[0])'); every tool single-threaded, reading the same file from the page cache."
-echo "- measured on a shared 2-core machine loaded by other jobs: MB/s per core divides by the process's own CPU time (user + system), which the load inflates less than wall time; wall MB/s is shown too. facesift parses every JSON row and tests only the caption; grep and rg scan whole lines."
+echo "- measured on a shared 2-core machine loaded by other jobs: MB/s per core divides by the process's own CPU time (user + system), which the load inflates less than wall time; wall MB/s is shown too. facesift parses every JSON row and tests only the caption; grep and rg scan whole lines. The slice rows compare with facesift on the same slice, where loading the lexicons (~25 ms) weighs more."
 echo
 cat "$TABLE"
