@@ -3,9 +3,9 @@
  * scripts/fetch-models.sh; skipped with the reason printed when absent) and on the bad
  * inputs of issue 4: an image with one known face (skimage's astronaut: one face, box ≈
  * 3.4–4.3% of the image per REFERENCE.md, eyes in the upper half of the box, left eye left
- * of the right eye), a blank image (0 faces), 1×1 and 20000×200 images (no crash: zero
+ * of the right eye), a blank 320×240 image (0 faces), 1×1 and 20000×200 images (no crash: zero
  * faces), a face cut by the image border (landmarks outside the image, still embedded), and
- * a grid of 144 faces (all found up to the max_faces cap, n_found reports the rest). Also
+ * a grid of 121 faces (100 kept: the max_faces cap; n_found reports them all). Also
  * threads: two analyzers on one shared model set give identical results, and the same face
  * shifted/rescaled embeds with cosine ≥ 0.8. Runs for the "mtcnn" and "blazeface" sets
  * (FSIFT_FACE_SET=NAME: that set only).
@@ -93,7 +93,7 @@ static void test_blank_tiny_wide(void) {
     CHECK_OK(fsift_face_analyzer_new(g_models, &a));
     fsift_face_list l = {0};
     fsift_image img;
-    static const int sizes[][2] = {{640, 480}, {1, 1}, {20000, 200}, {200, 20000}, {13, 7}};
+    static const int sizes[][2] = {{320, 240}, {1, 1}, {20000, 200}, {200, 20000}, {13, 7}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         CHECK_OK(fsift_image_new(sizes[i][0], sizes[i][1], 3, &img));
         memset(img.data, 128, img.stride * (size_t)img.height);
@@ -142,21 +142,21 @@ static void test_border_face(void) {
 
 static void test_many_faces(void) {
     if (!have_models()) TEST_SKIP("models or astronaut.png missing");
-    /* a 12×12 grid of the astronaut's head (cropped 150×150 around the face, scaled to 64) */
+    /* an 11×11 grid of the astronaut's head (cropped 150×150 around the face, scaled to 56) */
     fsift_image head, tile, grid;
     CHECK_OK(fsift_image_new(150, 150, 3, &head));
     paste(&head, &g_astro, -150, -40);
-    CHECK_OK(fsift_image_resize(&head, 64, 64, FSIFT_RESIZE_BILINEAR, &tile));
-    CHECK_OK(fsift_image_new(12 * 64, 12 * 64, 3, &grid));
-    for (int r = 0; r < 12; r++)
-        for (int c = 0; c < 12; c++) paste(&grid, &tile, c * 64, r * 64);
+    CHECK_OK(fsift_image_resize(&head, 56, 56, FSIFT_RESIZE_BILINEAR, &tile));
+    CHECK_OK(fsift_image_new(11 * 56, 11 * 56, 3, &grid));
+    for (int r = 0; r < 11; r++)
+        for (int c = 0; c < 11; c++) paste(&grid, &tile, c * 56, r * 56);
     CHECK(fsift_face_models_options(g_models)->max_faces == 100); /* the default cap */
     fsift_face_analyzer *a = NULL;
     CHECK_OK(fsift_face_analyzer_new(g_models, &a));
     fsift_face_list l = {0};
     CHECK_OK(fsift_face_detect(a, &grid, &l));
     CHECK_MSG(l.n == 100, "kept %d", l.n);
-    CHECK_MSG(l.n_found >= 130 && l.n_found <= 144, "found %d of 144", l.n_found);
+    CHECK_MSG(l.n_found >= 110 && l.n_found <= 121, "found %d of 121", l.n_found);
     for (int i = 1; i < l.n; i++) {
         float a0 = (l.faces[i - 1].bbox[2] - l.faces[i - 1].bbox[0]) * (l.faces[i - 1].bbox[3] - l.faces[i - 1].bbox[1]);
         float a1 = (l.faces[i].bbox[2] - l.faces[i].bbox[0]) * (l.faces[i].bbox[3] - l.faces[i].bbox[1]);
@@ -175,9 +175,13 @@ static void test_two_analyzers_agree(void) {
     CHECK_OK(fsift_face_analyzer_new(g_models, &a));
     CHECK_OK(fsift_face_analyzer_new(g_models, &b));
     fsift_face_list la = {0}, lb = {0};
-    CHECK_OK(fsift_face_analyze(a, &g_astro, 1, &la));
-    CHECK_OK(fsift_face_analyze(b, &g_astro, 1, &lb));
-    CHECK_OK(fsift_face_analyze(a, &g_astro, 1, &la)); /* second run on a warm analyzer */
+    fsift_image small; /* half size: the face is still ~45 px wide */
+    CHECK_OK(fsift_image_resize(&g_astro, 256, 256, FSIFT_RESIZE_BILINEAR, &small));
+    CHECK_OK(fsift_face_analyze(a, &small, 1, &la));
+    CHECK_OK(fsift_face_analyze(b, &small, 1, &lb));
+    CHECK_OK(fsift_face_analyze(a, &small, 1, &la)); /* second run on a warm analyzer */
+    CHECK(la.n >= 1);
+    fsift_image_free(&small);
     CHECK(la.n == lb.n);
     for (int i = 0; i < la.n && i < lb.n; i++) {
         CHECK(!memcmp(la.faces[i].bbox, lb.faces[i].bbox, sizeof la.faces[i].bbox));
