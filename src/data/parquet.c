@@ -31,6 +31,8 @@ struct fsift_parquet {
     uint64_t data_end;           /* where the footer starts: chunks must lie before it */
     fsift_parquet_limits lim;
     pq_meta meta;
+    uint8_t *chunk_buf, *page_buf; /* kept between chunks: fresh memory costs page faults */
+    size_t chunk_cap, page_cap;
 };
 
 static const fsift_parquet_limits default_limits = {1 << 24, 256 << 20, (int64_t)1 << 30};
@@ -139,6 +141,8 @@ void fsift_parquet_free(fsift_parquet *pq) {
     if (!pq) return;
     if (pq->fd >= 0) close(pq->fd);
     pq_meta_free(&pq->meta);
+    free(pq->chunk_buf);
+    free(pq->page_buf);
     free(pq);
 }
 
@@ -525,7 +529,7 @@ static fsift_status read_chunk(chunk_ctx *k, const pq_chunk_meta *cm, const uint
     fsift_parquet *pq = k->pq;
     size_t pos = 0;
     int64_t row = 0;
-    uint8_t *page = NULL;
+    uint8_t *page = pq->page_buf; /* one buffer for every page, grown as needed */
     fsift_status st = FSIFT_OK;
     while (row < k->out->rows && st == FSIFT_OK) {
         if (pos >= csize) {
@@ -549,11 +553,15 @@ static fsift_status read_chunk(chunk_ctx *k, const pq_chunk_meta *cm, const uint
         const uint8_t *pl = chunk + pos;
         size_t plen = (size_t)h.compressed_size;
         pos += plen;
-        free(page);
-        page = malloc((size_t)h.uncompressed_size + 8);
-        if (!page) {
-            st = fsift_error(FSIFT_E_NOMEM, "parquet: out of memory");
-            break;
+        if ((size_t)h.uncompressed_size + 8 > pq->page_cap) {
+            free(pq->page_buf);
+            pq->page_cap = (size_t)h.uncompressed_size + 8;
+            pq->page_buf = page = malloc(pq->page_cap);
+            if (!page) {
+                pq->page_cap = 0;
+                st = fsift_error(FSIFT_E_NOMEM, "parquet: out of memory");
+                break;
+            }
         }
         if (h.type == 2) { /* dictionary */
             if (k->has_dict || row > 0) {
@@ -587,7 +595,6 @@ static fsift_status read_chunk(chunk_ctx *k, const pq_chunk_meta *cm, const uint
             st = CERR("unknown page type %d", k->col->name, h.type);
         }
     }
-    free(page);
     return st;
 }
 
@@ -639,14 +646,28 @@ fsift_status fsift_parquet_read_column(fsift_parquet *pq, int g, int c, fsift_pa
     out->valid = malloc((size_t)rows + 1);
     if (k.es) out->values = calloc((size_t)rows + 1, k.es);
     else out->offsets = calloc((size_t)rows + 1, sizeof *out->offsets);
-    uint8_t *chunk = pq->mem ? NULL : malloc((size_t)cm->total_compressed + 1);
+    uint8_t *chunk = NULL;
+    if (!pq->mem && (size_t)cm->total_compressed + 1 > pq->chunk_cap) {
+        free(pq->chunk_buf);
+        pq->chunk_cap = (size_t)cm->total_compressed + 1;
+        pq->chunk_buf = malloc(pq->chunk_cap);
+        if (!pq->chunk_buf) pq->chunk_cap = 0;
+    }
+    if (!pq->mem) chunk = pq->chunk_buf;
     if (!out->valid || (k.es ? !out->values : !out->offsets) || (!pq->mem && !chunk))
         st = fsift_error(FSIFT_E_NOMEM, "parquet: out of memory");
     if (st == FSIFT_OK && chunk) st = src_read(pq, (uint64_t)start, (uint64_t)cm->total_compressed, chunk);
+    /* byte arrays: their total is at most the chunk's uncompressed size; reserve that once (a
+     * hint only: capped by 16x the compressed size and the limit, so a lie costs little) */
+    if (st == FSIFT_OK && !k.es && cm->total_uncompressed > 0) {
+        uint64_t hint = (uint64_t)cm->total_uncompressed, cap = 16 * (uint64_t)cm->total_compressed + 65536;
+        if (hint > cap) hint = cap;
+        if (hint > (uint64_t)pq->lim.max_chunk_bytes) hint = (uint64_t)pq->lim.max_chunk_bytes;
+        st = bytes_reserve(&k, hint);
+    }
     if (st == FSIFT_OK)
         st = read_chunk(&k, cm, chunk ? chunk : pq->mem + start, (size_t)cm->total_compressed);
     if (st == FSIFT_OK && !k.es && !out->bytes) out->bytes = calloc(1, 1);
-    free(chunk);
     free(k.dict_vals);
     free(k.dict_off);
     free(k.dict_bytes);

@@ -45,6 +45,7 @@ typedef struct pq_chunk_meta {
     int codec;                 /* parquet CompressionCodec */
     int64_t num_values;
     int64_t total_compressed;
+    int64_t total_uncompressed;
     int64_t data_page_offset;
     int64_t dict_page_offset;  /* 0 when absent */
     int has_file_path;         /* column data in another file: unsupported */

@@ -257,6 +257,7 @@ static void parse_column_meta(pq_tc *c, pq_chunk_meta *m) {
         case 1: m->type = (int)pq_tc_int_typed(c, t); break;
         case 4: m->codec = (int)pq_tc_int_typed(c, t); break;
         case 5: m->num_values = pq_tc_int_typed(c, t); break;
+        case 6: m->total_uncompressed = pq_tc_int_typed(c, t); break;
         case 7: m->total_compressed = pq_tc_int_typed(c, t); break;
         case 9: m->data_page_offset = pq_tc_int_typed(c, t); break;
         case 11: m->dict_page_offset = pq_tc_int_typed(c, t); break;
