@@ -29,6 +29,7 @@ static void eval_usage(FILE *f) {
             "  --clip-text F       CLIP text tower (ONNX); needed for CLIP-T\n"
             "  --clip-vocab F      bpe_simple_vocab_16e6.txt.gz, vocab.json (+ merges.txt) or tokenizer.json\n"
             "  --threads N         runtime threads per model (default 1)\n"
+            "  --jobs J            score J items in parallel, each with its own sessions (default 1)\n"
             "  --seed S            bootstrap seed (default 0); --bootstrap N resamples (default 1000)\n"
             "  --train-size N      training-set size of the evaluated model (for eval-compare; 1K, 2M ok)\n"
             "  --label NAME        name of this run in eval-compare's table\n"
@@ -82,7 +83,7 @@ int cmd_eval(int argc, char **argv) {
             o.clip_vocab = argv[++i];
         } else if (!strcmp(a, "--label")) {
             o.label = argv[++i];
-        } else if (!strcmp(a, "--threads") || !strcmp(a, "--seed") || !strcmp(a, "--bootstrap")) {
+        } else if (!strcmp(a, "--threads") || !strcmp(a, "--jobs") || !strcmp(a, "--seed") || !strcmp(a, "--bootstrap")) {
             char *end;
             errno = 0;
             unsigned long long n = strtoull(argv[++i], &end, 10);
@@ -91,6 +92,7 @@ int cmd_eval(int argc, char **argv) {
                 return CLI_USAGE;
             }
             if (a[2] == 't') o.threads = (int)n;
+            else if (a[2] == 'j') o.jobs = n > FSIFT_EVAL_MAX_JOBS ? FSIFT_EVAL_MAX_JOBS : (int)n;
             else if (a[2] == 's') o.seed = n;
             else o.n_boot = (int)n;
         } else if (!strcmp(a, "--train-size")) {

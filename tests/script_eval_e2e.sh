@@ -112,6 +112,15 @@ PYEOF
 $PY "$SRC/tests/clip_eval_ref.py" "$OUT/m.jsonl" "$OUT/run1/per_image.csv" "$OUT/g/image_op17.onnx" "$OUT/g/text_op14.onnx" \
     "$OUT/vocab/bpe_simple_vocab_test.txt.gz" "$OUT/ref_work" || fail=1
 
+# --jobs 3: three workers give byte-identical outputs
+"$BIN" eval "$OUT/m.jsonl" -o "$OUT/run1j" "${CLIP[@]}" --train-size 2M --label run1 --jobs 3 >/dev/null 2>"$OUT/run1j.err" ||
+    { echo "FAIL: eval --jobs 3"; fail=1; }
+if cmp -s "$OUT/run1/per_image.csv" "$OUT/run1j/per_image.csv" && cmp -s "$OUT/run1/summary.json" "$OUT/run1j/summary.json" &&
+    cmp -s "$OUT/run1.err" "$OUT/run1j.err"; then
+    echo "ok   --jobs 3 gives the same per_image.csv, summary.json and messages"
+else
+    echo "FAIL --jobs 3 output differs"; diff "$OUT/run1/per_image.csv" "$OUT/run1j/per_image.csv" | head -5; fail=1
+fi
 # CLIP-T of run $1 must equal run1's (the pooled op14 text graph), within 2e-6
 same_clip_t() {
     $PY - "$OUT/run1/per_image.csv" "$OUT/$1/per_image.csv" "$2" <<'PYEOF'

@@ -21,6 +21,7 @@
 #include "facesift/text.h"
 
 #define FSIFT_CLIP_MAX_EMBED 4096 /* largest CLIP embedding accepted */
+#define FSIFT_EVAL_MAX_JOBS 256
 
 /* ---- CLIP towers (src/eval/clip.c) --------------------------------------------------------- */
 
@@ -85,6 +86,8 @@ typedef struct fsift_eval_opts {
     const char *face_models;   /* "default", "antelopev2:DIR", ...; NULL: "default" */
     const char *clip_image, *clip_text, *clip_vocab; /* NULL: that metric is skipped */
     int threads;               /* runtime threads per model (default 1) */
+    int jobs;                  /* items scored in parallel, each worker with its own sessions
+                                  (default 1, at most FSIFT_EVAL_MAX_JOBS) */
     uint64_t seed;             /* bootstrap seed (default 0) */
     int n_boot;                /* bootstrap resamples (default 1000) */
     double train_size;         /* training-set size of the evaluated model, < 0 unknown */

@@ -11,10 +11,14 @@
  * for that item; a missing prompt leaves out CLIP-T. Prompts over 77 tokens are truncated as
  * CLIP does (the end token kept) and counted.
  * Outputs: per_image.csv (one row per item, in input order) and summary.json, written
- * atomically; a one-screen table. Items run in order on one thread; --threads sets the
- * runtime threads of each model.
+ * atomically; a one-screen table. Threads: --jobs workers (each with its own face analyzer
+ * and CLIP sessions of --threads runtime threads) first embed the distinct references, then
+ * score the items; rows are kept by item index and messages printed afterwards in input
+ * order, so the output is the same for any number of workers.
  */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,7 @@
 void fsift_eval_opts_default(fsift_eval_opts *o) {
     memset(o, 0, sizeof *o);
     o->threads = 1;
+    o->jobs = 1;
     o->n_boot = 1000;
     o->train_size = -1;
 }
@@ -49,16 +54,28 @@ typedef struct row {
     int n_tokens;
 } row;
 
+/* Shared by all workers: read-only models, the references (each filled by one worker in
+ * phase 1, read by all in phase 2), the items and their rows (each row written by one worker). */
 typedef struct ctx {
     const fsift_eval_opts *o;
     fsift_face_models *fm;
-    fsift_face_analyzer *fa;
-    fsift_face_list faces;
     fsift_clip *clip;
-    fsift_clip_runner *cr;
-    ref_entry *refs;
-    int n_refs, cap_refs;
+    ref_entry *refs;       /* sorted by path */
+    int n_refs;
+    const eval_items *items;
+    row *rows;
+    atomic_int next;       /* work counter of the current phase */
 } ctx;
+
+/* One worker's state: never shared. */
+typedef struct worker {
+    ctx *c;
+    fsift_face_analyzer *fa; /* NULL with --no-face */
+    fsift_face_list faces;
+    fsift_clip_runner *cr;   /* NULL without CLIP towers */
+    float *gclip, *temb, *gface;
+    fsift_status st;         /* setup failure (nothing else fails a run) */
+} worker;
 
 static fsift_status load_image(const char *path, fsift_image *img) {
     void *data;
@@ -71,7 +88,7 @@ static fsift_status load_image(const char *path, fsift_image *img) {
 }
 
 /* Largest face's normalised embedding; returns 1 when a face was found. */
-static fsift_status largest_face(ctx *c, const fsift_image *img, float *emb, int *dim, int *found) {
+static fsift_status largest_face(worker *c, const fsift_image *img, float *emb, int *dim, int *found) {
     *found = 0;
     if (!c->fa) return FSIFT_OK; /* --no-face */
     fsift_status st = fsift_face_analyze(c->fa, img, 0, &c->faces);
@@ -83,35 +100,47 @@ static fsift_status largest_face(ctx *c, const fsift_image *img, float *emb, int
     return FSIFT_OK;
 }
 
-static ref_entry *get_ref(ctx *c, const char *path) {
-    for (int i = 0; i < c->n_refs; i++)
-        if (!strcmp(c->refs[i].path, path)) return &c->refs[i];
-    if (c->n_refs == c->cap_refs) {
-        int cap = c->cap_refs ? c->cap_refs * 2 : 16;
-        ref_entry *nv = realloc(c->refs, sizeof *nv * (size_t)cap);
-        if (!nv) return NULL;
-        c->refs = nv;
-        c->cap_refs = cap;
-    }
-    ref_entry *r = &c->refs[c->n_refs];
-    memset(r, 0, sizeof *r);
-    r->path = strdup(path);
-    if (!r->path) return NULL;
-    c->n_refs++;
+static int cmp_ref(const void *a, const void *b) {
+    return strcmp(((const ref_entry *)a)->path, ((const ref_entry *)b)->path);
+}
+
+/* The distinct reference paths of the items, sorted (phase 1 fills them in). */
+static fsift_status collect_refs(ctx *c) {
+    const eval_items *it = c->items;
+    c->refs = calloc((size_t)(it->n ? it->n : 1), sizeof *c->refs);
+    if (!c->refs) return fsift_error(FSIFT_E_NOMEM, "eval: out of memory");
+    int n = 0;
+    for (int i = 0; i < it->n; i++)
+        if (it->v[i].reference) c->refs[n++].path = it->v[i].reference; /* borrowed from the items */
+    qsort(c->refs, (size_t)n, sizeof *c->refs, cmp_ref);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (k == 0 || strcmp(c->refs[k - 1].path, c->refs[i].path)) c->refs[k++] = c->refs[i];
+    c->n_refs = k;
+    return FSIFT_OK;
+}
+
+static const ref_entry *find_ref(const ctx *c, const char *path) {
+    ref_entry key;
+    key.path = (char *)path;
+    return bsearch(&key, c->refs, (size_t)c->n_refs, sizeof *c->refs, cmp_ref);
+}
+
+static void embed_ref(worker *c, ref_entry *r) {
     fsift_image img = {0};
-    fsift_status st = load_image(path, &img);
+    fsift_status st = load_image(r->path, &img);
     if (!st) st = largest_face(c, &img, r->face, &r->face_dim, &r->face_found);
-    if (!st && c->cr && fsift_clip_has_image(c->clip)) {
+    if (!st && c->cr && fsift_clip_has_image(c->c->clip)) {
         r->clip = malloc(sizeof(float) * FSIFT_CLIP_MAX_EMBED);
         st = r->clip ? fsift_clip_embed_image(c->cr, &img, r->clip, FSIFT_CLIP_MAX_EMBED, &r->clip_dim)
                      : fsift_error(FSIFT_E_NOMEM, "out of memory");
     }
-    if (st) snprintf(r->error, sizeof r->error, "reference %s: %s", path, fsift_last_error());
+    if (st) snprintf(r->error, sizeof r->error, "reference %s: %s", r->path, fsift_last_error());
     fsift_image_free(&img);
-    return r;
 }
 
-static void score_item(ctx *c, const eval_item *e, row *w, float *gclip, float *temb, float *gface) {
+static void score_item(worker *c, const eval_item *e, row *w) {
+    float *gclip = c->gclip, *temb = c->temb, *gface = c->gface;
     w->face_found = w->ref_face_found = -1;
     w->face_sim = w->clip_t = w->clip_i = NAN;
     if (e->error) {
@@ -128,7 +157,7 @@ static void score_item(ctx *c, const eval_item *e, row *w, float *gclip, float *
     int gdim = 0, found = 0, cdim = 0, tdim = 0;
     st = largest_face(c, &img, gface, &gdim, &found);
     int have_gclip = 0;
-    if (!st && fsift_clip_has_image(c->clip)) {
+    if (!st && fsift_clip_has_image(c->c->clip)) {
         st = fsift_clip_embed_image(c->cr, &img, gclip, FSIFT_CLIP_MAX_EMBED, &cdim);
         have_gclip = !st;
     }
@@ -139,7 +168,7 @@ static void score_item(ctx *c, const eval_item *e, row *w, float *gclip, float *
     }
     w->read = 1;
     w->face_found = c->fa ? found : -1;
-    if (e->prompt && have_gclip && fsift_clip_has_text(c->clip)) {
+    if (e->prompt && have_gclip && fsift_clip_has_text(c->c->clip)) {
         st = fsift_clip_embed_text(c->cr, e->prompt, temb, FSIFT_CLIP_MAX_EMBED, &tdim, &w->n_tokens);
         if (st) snprintf(w->status, sizeof w->status, "prompt: %s", fsift_last_error());
         else if (tdim != cdim) snprintf(w->status, sizeof w->status, "CLIP text (%d) and image (%d) embeddings differ in size", tdim, cdim);
@@ -149,9 +178,9 @@ static void score_item(ctx *c, const eval_item *e, row *w, float *gclip, float *
         if (!strcmp(w->status, "ok")) snprintf(w->status, sizeof w->status, "no reference");
         return;
     }
-    ref_entry *r = get_ref(c, e->reference);
+    const ref_entry *r = find_ref(c->c, e->reference);
     if (!r || r->error[0]) {
-        snprintf(w->status, sizeof w->status, "%s", r ? r->error : "out of memory");
+        snprintf(w->status, sizeof w->status, "%s", r ? r->error : "reference not embedded");
         return;
     }
     w->ref_face_found = c->fa ? r->face_found : -1;
@@ -164,6 +193,54 @@ static void score_item(ctx *c, const eval_item *e, row *w, float *gclip, float *
         w->face_sim = cs > 0 ? cs : 0.0;
     }
     if (have_gclip && r->clip && r->clip_dim == cdim) w->clip_i = fsift_eval_cosine(gclip, r->clip, cdim);
+}
+
+static void worker_free(worker *w) {
+    fsift_face_list_free(&w->faces);
+    fsift_face_analyzer_free(w->fa);
+    fsift_clip_runner_free(w->cr);
+    free(w->gclip);
+    free(w->temb);
+    free(w->gface);
+}
+
+static fsift_status worker_init(worker *w, ctx *c) {
+    memset(w, 0, sizeof *w);
+    w->c = c;
+    fsift_status st = FSIFT_OK;
+    if (c->fm) st = fsift_face_analyzer_new(c->fm, &w->fa);
+    if (!st && c->clip) st = fsift_clip_runner_new(c->clip, c->o->threads, &w->cr);
+    w->gclip = malloc(sizeof(float) * FSIFT_CLIP_MAX_EMBED);
+    w->temb = malloc(sizeof(float) * FSIFT_CLIP_MAX_EMBED);
+    w->gface = malloc(sizeof(float) * FSIFT_FACE_MAX_EMBED);
+    if (!st && (!w->gclip || !w->temb || !w->gface)) st = fsift_error(FSIFT_E_NOMEM, "eval: out of memory");
+    return st;
+}
+
+/* Phase 1 embeds the references, phase 2 scores the items; work is handed out by an atomic
+ * counter, results land in their own slots, so the output does not depend on the order. */
+static void *phase_refs(void *p) {
+    worker *w = p;
+    for (int i; (i = atomic_fetch_add(&w->c->next, 1)) < w->c->n_refs;) embed_ref(w, &w->c->refs[i]);
+    return NULL;
+}
+
+static void *phase_items(void *p) {
+    worker *w = p;
+    for (int i; (i = atomic_fetch_add(&w->c->next, 1)) < w->c->items->n;)
+        score_item(w, &w->c->items->v[i], &w->c->rows[i]);
+    return NULL;
+}
+
+static void run_phase(ctx *c, worker *w, int n, void *(*fn)(void *)) {
+    pthread_t th[FSIFT_EVAL_MAX_JOBS];
+    int started = 0;
+    atomic_store(&c->next, 0);
+    for (int i = 1; i < n; i++)
+        if (pthread_create(&th[i], NULL, fn, &w[i]) == 0) started = i;
+        else break;
+    fn(&w[0]);
+    for (int i = 1; i <= started; i++) pthread_join(th[i], NULL);
 }
 
 /* One CSV cell (quoted when needed; NULL = empty) followed by sep. */
@@ -284,32 +361,35 @@ fsift_status fsift_eval_run(const fsift_eval_opts *o, fsift_eval_result *res, FI
     ctx c = {.o = o};
     eval_items it = {0};
     row *rows = NULL;
-    float *gclip = NULL, *temb = NULL, *gface = NULL;
-    fsift_status st = eval_mkdirs(o->out_dir);
+    int jobs = o->jobs < 1 ? 1 : o->jobs > FSIFT_EVAL_MAX_JOBS ? FSIFT_EVAL_MAX_JOBS : o->jobs, n_workers = 0;
+    worker *wk = calloc((size_t)jobs, sizeof *wk);
+    fsift_status st = wk ? eval_mkdirs(o->out_dir) : fsift_error(FSIFT_E_NOMEM, "eval: out of memory");
     fsift_face_options fo;
     fsift_face_options_default(&fo);
     fo.threads = o->threads > 0 ? o->threads : 1;
     if (!st && !o->no_face) st = fsift_face_models_load(o->face_models ? o->face_models : "default", &fo, &c.fm);
-    if (!st && !o->no_face) st = fsift_face_analyzer_new(c.fm, &c.fa);
     if (!st && (o->clip_image || o->clip_text)) {
         st = fsift_clip_load(o->clip_image, o->clip_text, o->clip_vocab, &c.clip);
         if (!st && o->clip_text && !o->clip_image)
             st = fsift_error(FSIFT_E_INVALID_ARG, "CLIP-T needs the image tower too (--clip-image)");
-        if (!st) st = fsift_clip_runner_new(c.clip, o->threads, &c.cr);
     }
     if (!st) st = o->manifest ? eval_items_from_manifest(o->manifest, &it, o->quiet)
                               : eval_items_from_dirs(o->generated_dir, o->reference, o->prompts, &it, o->quiet);
     if (!st) {
         rows = calloc((size_t)(it.n ? it.n : 1), sizeof *rows);
-        gclip = malloc(sizeof(float) * FSIFT_CLIP_MAX_EMBED);
-        temb = malloc(sizeof(float) * FSIFT_CLIP_MAX_EMBED);
-        gface = malloc(sizeof(float) * FSIFT_FACE_MAX_EMBED);
-        if (!rows || !gclip || !temb || !gface) st = fsift_error(FSIFT_E_NOMEM, "eval: out of memory");
+        if (!rows) st = fsift_error(FSIFT_E_NOMEM, "eval: out of memory");
+        c.items = &it;
+        c.rows = rows;
     }
+    if (!st) st = collect_refs(&c);
+    for (; !st && n_workers < jobs; n_workers++) st = worker_init(&wk[n_workers], &c);
     double t_score = fsift_now_ms();
+    if (!st) {
+        run_phase(&c, wk, jobs, phase_refs);
+        run_phase(&c, wk, jobs, phase_items);
+    }
     for (int i = 0; !st && i < it.n; i++) {
         row *w = &rows[i];
-        score_item(&c, &it.v[i], w, gclip, temb, gface);
         res->n_items++;
         if (!w->read) {
             res->n_errors++;
@@ -349,20 +429,13 @@ fsift_status fsift_eval_run(const fsift_eval_opts *o, fsift_eval_result *res, FI
                 res->seconds - res->seconds_scoring, res->seconds_scoring,
                 res->seconds_scoring > 0 ? res->n_items / res->seconds_scoring : 0.0);
     }
-    for (int i = 0; i < c.n_refs; i++) {
-        free(c.refs[i].path);
-        free(c.refs[i].clip);
-    }
+    for (int i = 0; i < c.n_refs; i++) free(c.refs[i].clip);
     free(c.refs);
     free(rows);
-    free(gclip);
-    free(temb);
-    free(gface);
+    for (int i = 0; i < n_workers; i++) worker_free(&wk[i]);
+    free(wk);
     eval_items_free(&it);
-    fsift_face_list_free(&c.faces);
-    fsift_face_analyzer_free(c.fa);
     fsift_face_models_free(c.fm);
-    fsift_clip_runner_free(c.cr);
     fsift_clip_free(c.clip);
     return st;
 }
