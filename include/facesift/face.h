@@ -15,9 +15,9 @@
  *   "blazeface"        BlazeFace 256 boxes refined by O-Net landmarks + MobileFaceNet
  *   "antelopev2:DIR"   SCRFD (DIR/scrfd_*_kps.onnx) + ArcFace (DIR/glintr100.onnx or the
  *                      112×112-input ONNX in DIR), insightface's reference behaviour
- * The embedded models are looked up in the models directory (FSIFT_MODELS_DIR, else the
- * directory given in fsift_face_options.models_dir, else "models" relative to the binary's
- * source checkout as scripts/fetch-models.sh lays it out).
+ * The embedded models are looked up in the models directory: fsift_face_options.models_dir
+ * when set, else $FSIFT_MODELS_DIR, else "models" (relative to the working directory, as
+ * scripts/fetch-models.sh lays it out).
  *
  * Coordinates: every box and landmark is in pixels of the image passed in (x right, y down,
  * origin at the top-left corner of the top-left pixel, insightface convention). Faces are
@@ -37,8 +37,11 @@
 #define FSIFT_FACE_MAX_EMBED 1024 /* largest embedding dimension accepted from a recognizer */
 
 typedef struct fsift_face_options {
-    float det_thresh;      /* keep faces scoring ≥ this (insightface default 0.5) */
-    int det_size;          /* detector canvas side for SCRFD (default 640); ignored by fixed-size detectors */
+    float det_thresh;      /* keep faces scoring ≥ this (insightface default 0.5); for mtcnn and
+                              blazeface the score is O-Net's face probability */
+    int det_size;          /* detector canvas side for SCRFD (default 640; a multiple of 32);
+                              mtcnn and blazeface run on a copy whose longest side is at most
+                              det_size (results mapped back to the image's pixels) */
     float nms_thresh;      /* NMS IoU threshold (SCRFD 0.4; the others use their own defaults when 0) */
     int max_faces;         /* keep at most this many faces after sorting (default 100); the
                               number found before the cap is reported in fsift_face_list.n_found */
