@@ -5,13 +5,15 @@
  *   {"file":…,"width":…,"height":…,"detector":…,"recognizer":…,"n_found":…,
  *    "faces":[{"bbox":[x1,y1,x2,y2],"det_score":…,"kps":[[x,y]×5],"area_ratio":…,
  *              "embedding":[…]}],"ms":{"decode":…,"detect":…,"align":…,"embed":…}}
- * Pixels are printed with %.3f, scores/ratios and embeddings with %.9g. An image that cannot
+ * Pixels are printed with %.3f, scores/ratios and embeddings with %.9g (a non-finite
+ * embedding value, possible only with a broken model, as null). An image that cannot
  * be read or decoded prints {"file":…,"error":…}; the run goes on and exits 1 at the end.
  * Threads: the model set is loaded once and shared; each of N workers owns an analyzer and
  * takes the next image; finished lines are printed in input order as soon as every earlier
  * line is out. --draw writes DIR/<name>.png previews (boxes, landmarks, scores) atomically.
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +146,13 @@ static char *analyze_one(job *j, fsift_face_analyzer *a, fsift_face_list *l, con
             fprintf(f, "],\"area_ratio\":%.9g", x->area_ratio);
             if (x->embedding_dim > 0) {
                 fputs(",\"embedding\":[", f);
-                for (int d = 0; d < x->embedding_dim; d++) fprintf(f, "%s%.9g", d ? "," : "", x->embedding[d]);
+                for (int d = 0; d < x->embedding_dim; d++) {
+                    if (d) fputc(',', f);
+                    if (isfinite(x->embedding[d]))
+                        fprintf(f, "%.9g", x->embedding[d]);
+                    else
+                        fputs("null", f); /* JSON has no NaN/Inf: a broken model must not break the line */
+                }
                 fputc(']', f);
             }
             fputc('}', f);
