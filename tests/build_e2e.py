@@ -76,7 +76,7 @@ def bomb_png(w, h):
 
 def cases(photos):
     hop = Image.open(os.path.join(photos, 'grace_hopper.jpg')).convert('RGB')
-    hop2 = hop.resize((1024, 1200), Image.LANCZOS)
+    hop2 = hop.resize((640, 750), Image.LANCZOS)
     cat = Image.open(os.path.join(photos, 'chelsea.png')).convert('RGB').resize((1200, 798), Image.LANCZOS)
     # group photos at 1024 px wide (the face share does not change with the scale; the
     # detector's work does)
@@ -86,14 +86,14 @@ def cases(photos):
     s5 = s5.resize((1024, s5.height * 1024 // s5.width), Image.LANCZOS)
     ast = Image.open(os.path.join(photos, 'astronaut.png')).convert('RGB')
     # two people side by side: hopper (largest face ~6% of the canvas) and the astronaut
-    duo = Image.new('RGB', (1600, 1000), (128, 128, 128))
-    duo.paste(hop.resize((800, 938), Image.LANCZOS), (0, 31))
-    duo.paste(ast.resize((800, 800), Image.LANCZOS), (800, 100))
+    duo = Image.new('RGB', (1100, 688), (128, 128, 128))
+    duo.paste(hop.resize((550, 645), Image.LANCZOS), (0, 21))
+    duo.paste(ast.resize((550, 550), Image.LANCZOS), (550, 69))
     # EXIF orientation 6 (rotate 90 CW to display): store the pixels rotated the other way
     ex = Image.Exif()
     ex[0x0112] = 6
     rot = jpeg(hop2.transpose(Image.ROTATE_90), exif=ex.tobytes())
-    big = hop.resize((1600, 1875), Image.LANCZOS)  # detected at 1/2 first
+    big = hop.resize((1100, 1289), Image.LANCZOS)  # pre-filter: DCT 1/2, then resized
     full = jpeg(hop2)
     out = [  # key, image bytes, ext, caption (None: no .txt), expected reason
         ('000000000', full, 'jpg', PEOPLE, 'kept'),

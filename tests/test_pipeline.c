@@ -520,6 +520,86 @@ static void test_truncated(void) {
     free(d);
 }
 
+/* Folder, JSONL and CSV inputs (cut into input shards of 2) give the reasons of their specs. */
+static void test_folder_and_lists(void) {
+    char dir[700], p[900];
+    snprintf(dir, sizeof dir, "%s/folder_in", work);
+    mkdir(dir, 0755);
+    snprintf(p, sizeof p, "%s/sub", dir);
+    mkdir(p, 0755);
+    /* S0's first 8 samples minus the duplicate: names sort as the spec order */
+    static const int pick[] = {0, 1, 2, 3, 4, 5, 6, 7};
+    FILE *jl, *csv;
+    snprintf(p, sizeof p, "%s/list.jsonl", work);
+    jl = fopen(p, "w");
+    snprintf(p, sizeof p, "%s/list.csv", work);
+    csv = fopen(p, "w");
+    if (!jl || !csv) return;
+    fprintf(csv, "image,caption,key\n");
+    spec want[8], want_list[8];
+    for (int i = 0; i < 8; i++) {
+        const spec *s = &S0[pick[i]];
+        void *b;
+        size_t n;
+        img_bytes(s, &b, &n);
+        char rel[64];
+        snprintf(rel, sizeof rel, "%s%s.%s", i >= 6 ? "sub/" : "", s->key, s->jpeg ? "jpg" : "png");
+        snprintf(p, sizeof p, "%s/%s", dir, rel);
+        CHECK_OK(fsift_file_write_atomic(p, b, n));
+        free(b);
+        const char *cap = s->no_caption ? NULL : s->bad_caption ? "a red bicycle" : "a person, \"quoted\"";
+        if (cap && i % 2 == 0) { /* .txt sidecar */
+            snprintf(p, sizeof p, "%s/%.*s.txt", dir, (int)(strrchr(rel, '.') - rel), rel);
+            CHECK_OK(fsift_file_write_atomic(p, cap, strlen(cap)));
+        } else if (cap) { /* caption inside the .json sidecar */
+            char js[200];
+            snprintf(js, sizeof js, "{\"caption\": \"%s\"}", s->bad_caption ? "a red bicycle" : "a person");
+            snprintf(p, sizeof p, "%s/%.*s.json", dir, (int)(strrchr(rel, '.') - rel), rel);
+            CHECK_OK(fsift_file_write_atomic(p, js, strlen(js)));
+        }
+        want[i] = *s;
+        want_list[i] = *s;
+        if (i >= 6) { /* folder keys: relative path with '/' -> '_' */
+            static char k[2][32];
+            snprintf(k[i - 6], sizeof k[0], "sub_%s", s->key);
+            want[i].key = k[i - 6];
+        }
+        fprintf(jl, "{\"path\": \"folder_in/%s\"%s%s%s, \"key\": \"%s\"}\n\n", rel, cap ? ", \"caption\": \"" : "",
+                cap ? (s->bad_caption ? "a red bicycle" : "a person") : "", cap ? "\"" : "", s->key);
+        /* CSV: an empty caption field is an empty caption (fails the rule, not no_caption) */
+        fprintf(csv, "folder_in/%s,\"%s\",%s\n", rel, cap ? (s->bad_caption ? "a red bicycle" : "a \"\"person\"\", quoted") : "",
+                s->key);
+        if (!cap) want_list[i].expect = FSIFT_R_CAPTION;
+    }
+    fclose(jl);
+    fclose(csv);
+    /* folder order is byte order of the relative path: a000..a005 then sub/a006, sub/a007 */
+    const char *names[3] = {"folder", "list.jsonl", "list.csv"};
+    for (int k = 0; k < 3; k++) {
+        char in[800], out[800];
+        if (k == 0) snprintf(in, sizeof in, "%s", dir);
+        else snprintf(in, sizeof in, "%s/%s", work, names[k]);
+        snprintf(out, sizeof out, "%s/out_%s", work, names[k]);
+        fsift_build_options o;
+        opts(&o, out, 2);
+        o.input_shard_size = 3;
+        const char *inputs[] = {in};
+        fsift_build_totals t;
+        CHECK_OK(fsift_build_run(&o, inputs, 1, &t));
+        CHECK_MSG(t.samples == 8 && t.shards_done == 3, "%s: %lld samples, %lld shards", names[k], (long long)t.samples,
+                  (long long)t.shards_done);
+        const spec *w = k == 0 ? want : k == 1 ? want : want_list;
+        if (k == 1) { /* list keys come from the "key" field: the spec's */
+            static spec wl[8];
+            memcpy(wl, S0, sizeof wl);
+            w = wl;
+        }
+        check_reasons(out, 0, w, 3);
+        check_reasons(out, 1, w + 3, 3);
+        check_reasons(out, 2, w + 6, 2);
+    }
+}
+
 /* A zstd-compressed shard reads like the plain one (libarchive's filter). */
 static void test_zstd(void) {
     char p[800], z[800], a[800], b[800];
@@ -663,6 +743,7 @@ int main(void) {
     RUN(test_release_layout);
     RUN(test_truncated);
     RUN(test_zstd);
+    RUN(test_folder_and_lists);
     RUN(test_crash_resume);
     return test_summary();
 }

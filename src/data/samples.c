@@ -338,7 +338,7 @@ static int expand_tar_dir(const char *dir, fsift_input_set *out) {
         n++;
     }
     closedir(d);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str);
     int rc = n;
     for (int i = 0; i < n; i++) {
         char *p = malloc(strlen(dir) + strlen(names[i]) + 2);
