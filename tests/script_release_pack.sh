@@ -40,6 +40,8 @@ for t in 2 4; do
     cmp -s p1/rel.sha256 p$t/rel.sha256 || fail "--threads $t manifest differs from --threads 1"
     for f in p1/rel.tar.gz.*; do cmp -s "$f" "p$t/$(basename "$f")" || fail "--threads $t: $(basename "$f") differs"; done
 done
+"$BIN" pack rel -o rel/inside/x --quiet >/dev/null 2>&1 && fail "pack into the packed folder accepted"
+rm -rf rel/inside
 nparts=$(ls p1/rel.tar.gz.* | wc -l)
 [ "$nparts" -ge 5 ] || fail "expected several 64K parts, got $nparts"
 for f in p1/rel.tar.gz.*; do

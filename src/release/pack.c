@@ -299,6 +299,25 @@ static fsift_status mkdir_parents(const char *prefix) {
     return FSIFT_OK;
 }
 
+/* The parts must not land inside DIR: a rerun would pack the previous run's parts. */
+static fsift_status check_outside(const char *dir, const char *prefix) {
+    char *pd = strdup(prefix);
+    if (!pd) return fsift_error(FSIFT_E_NOMEM, "pack: out of memory");
+    char *slash = strrchr(pd, '/');
+    const char *parent = slash ? (slash == pd ? "/" : (*slash = 0, pd)) : ".";
+    char *rd = realpath(dir, NULL), *rp = realpath(parent, NULL);
+    fsift_status s = FSIFT_OK;
+    if (rd && rp) {
+        size_t l = strlen(rd);
+        if (!strncmp(rp, rd, l) && (rp[l] == 0 || rp[l] == '/' || (l == 1 && rd[0] == '/')))
+            s = fsift_error(FSIFT_E_INVALID_ARG, "pack: the output '%s' is inside the folder being packed '%s'; write the parts elsewhere", prefix, dir);
+    }
+    free(rd);
+    free(rp);
+    free(pd);
+    return s;
+}
+
 void fsift_pack_opts_default(fsift_pack_opts *o) {
     memset(o, 0, sizeof *o);
     o->part_size = 4ull << 30;
@@ -395,6 +414,7 @@ fsift_status fsift_pack(const char *dir, const char *prefix, const fsift_pack_op
     pthread_cond_init(&c->cv, NULL);
     fsift_status s = tar_plan_build(dir, &c->plan);
     if (!s) s = mkdir_parents(prefix);
+    if (!s) s = check_outside(dir, prefix);
     char jpath[4200];
     snprintf(jpath, sizeof jpath, "%s.pack-journal", prefix);
     restart r = {0, 0, 10, 0};
