@@ -148,8 +148,30 @@ static void test_bad_vocab(void) {
     fsift_clip_tokenizer_free(NULL);
 }
 
+/* OpenAI's layout: only the first 48,894 merges count, ids 49406/49407 for the specials and a
+ * 49,408-token vocabulary, whatever follows in the file. */
+static void test_openai_layout(void) {
+    size_t cap = 60000 * 24, len = 0;
+    char *m = malloc(cap);
+    len += (size_t)snprintf(m + len, cap - len, "\"bpe_simple_vocab_16e6.txt#version: 0.2\n");
+    for (int i = 0; i < 48894 + 500; i++) len += (size_t)snprintf(m + len, cap - len, "t%d u%d\n", i, i);
+    fsift_clip_tokenizer *t = NULL;
+    CHECK_OK(fsift_clip_tokenizer_from_memory(m, len, NULL, 0, &t));
+    if (t) {
+        CHECK(fsift_clip_tokenizer_vocab_size(t) == 49408);
+        CHECK(fsift_clip_tokenizer_start_id(t) == 49406);
+        CHECK(fsift_clip_tokenizer_end_id(t) == 49407);
+        int32_t ids[FSIFT_CLIP_CONTEXT];
+        CHECK_OK(fsift_clip_tokenize(t, "<|endoftext|>", 13, ids, NULL));
+        CHECK(ids[0] == 49406 && ids[1] == 49407 && ids[2] == 49407 && ids[3] == 0);
+        fsift_clip_tokenizer_free(t);
+    }
+    free(m);
+}
+
 int main(void) {
     RUN(test_framing);
+    RUN(test_openai_layout);
     RUN(test_bad_vocab);
     RUN(test_oracle_formats);
     return test_summary();
