@@ -86,5 +86,6 @@ int cmd_pack(int argc, char **argv) {
            (unsigned long long)r.members, (unsigned long long)r.tar_bytes, (unsigned long long)r.gz_bytes,
            r.tar_bytes ? 100.0 * (double)r.gz_bytes / (double)r.tar_bytes : 0.0, r.parts,
            r.parts_reused ? " (resumed)" : "", prefix);
+    if (!o.quiet) printf("pack: CPU %.2f s in all threads, %.2f s in the busiest\n", r.cpu_total_s, r.cpu_busiest_s);
     return CLI_OK;
 }

@@ -77,5 +77,8 @@ int cmd_unpack(int argc, char **argv) {
            (unsigned long long)r.links, dir);
     if (r.skipped) printf(" (%llu members kept from the interrupted run)", (unsigned long long)r.skipped);
     printf("\n");
+    if (!o.quiet)
+        printf("unpack: CPU %.2f s checking parts (%.2f s wall), %.2f s inflating, %.2f s writing\n", r.cpu_check_s,
+               r.wall_check_s, r.cpu_inflate_s, r.cpu_write_s);
     return CLI_OK;
 }

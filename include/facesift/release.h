@@ -54,6 +54,9 @@ typedef struct fsift_pack_result {
     uint64_t gz_bytes;      /* joined archive */
     int parts;              /* number of PREFIX.tar.gz.NNN files */
     int parts_reused;       /* parts kept from an interrupted run (resume) */
+    double cpu_busiest_s;   /* CPU seconds of the busiest thread (the critical path when
+                               every thread has a core of its own) */
+    double cpu_total_s;     /* CPU seconds of all threads */
 } fsift_pack_result;
 
 void fsift_pack_opts_default(fsift_pack_opts *o);
@@ -80,6 +83,9 @@ typedef struct fsift_unpack_result {
     uint64_t bytes;               /* file bytes written */
     uint64_t skipped;             /* members already extracted by an interrupted run */
     int parts;
+    double cpu_check_s;           /* CPU seconds of the parallel checksum phase */
+    double wall_check_s;          /* its wall-clock seconds */
+    double cpu_inflate_s, cpu_write_s; /* the two extraction threads */
 } fsift_unpack_result;
 
 void fsift_unpack_opts_default(fsift_unpack_opts *o);

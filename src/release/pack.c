@@ -66,6 +66,7 @@ typedef struct pack_ctx {
     int journal_fd;
     uint64_t cur_block, cur_block_c;
     uint32_t crc_before;
+    double cpu_busiest, cpu_total;   /* worker threads' CPU seconds (under mu) */
 } pack_ctx;
 
 typedef struct worker_arg {
@@ -117,6 +118,11 @@ static void *worker(void *arg) {
     }
     pgz_worker_free(w);
     free(in);
+    double cpu = release_thread_cpu_s();
+    pthread_mutex_lock(&c->mu);
+    if (cpu > c->cpu_busiest) c->cpu_busiest = cpu;
+    c->cpu_total += cpu;
+    pthread_mutex_unlock(&c->mu);
     return NULL;
 }
 
@@ -405,6 +411,7 @@ fsift_status fsift_pack(const char *dir, const char *prefix, const fsift_pack_op
     if (o.block_size < 65536 || o.block_size > (64u << 20))
         return fsift_error(FSIFT_E_INVALID_ARG, "pack: block size must be 64 KiB .. 64 MiB");
     if (strlen(prefix) > 4000) return fsift_error(FSIFT_E_INVALID_ARG, "pack: output prefix too long");
+    double cpu0 = release_thread_cpu_s();
     pack_ctx *c = calloc(1, sizeof *c);
     if (!c) return fsift_error(FSIFT_E_NOMEM, "pack: out of memory");
     c->o = &o;
@@ -478,6 +485,9 @@ fsift_status fsift_pack(const char *dir, const char *prefix, const fsift_pack_op
         res->gz_bytes = c->gz_off;
         res->parts = nparts;
         res->parts_reused = r.parts;
+        double main_cpu = release_thread_cpu_s() - cpu0;
+        res->cpu_busiest_s = main_cpu > c->cpu_busiest ? main_cpu : c->cpu_busiest;
+        res->cpu_total_s = main_cpu + c->cpu_total;
     }
     if (c->part_fd >= 0) close(c->part_fd);
     if (c->journal_fd >= 0) close(c->journal_fd);

@@ -140,6 +140,8 @@ fsift_status release_write_all(int fd, const void *buf, size_t len, const char *
 /* Hashes a whole file; returns FSIFT_E_IO if it cannot be read. */
 fsift_status release_sha256_file(const char *path, uint8_t digest[32], uint64_t *size);
 int release_threads(int want);
+/* CPU seconds used so far by the calling thread. */
+double release_thread_cpu_s(void);
 /* The names in folder dir (not "." and ".."), those ending in suffix only when suffix is not
  * NULL, sorted byte-wise: a malloc'd array of malloc'd strings (free with
  * release_names_free). */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "release/release_internal.h"
@@ -180,4 +181,10 @@ fsift_status release_list_dir(const char *dir, const char *suffix, char ***names
     *names = v;
     *count = n;
     return FSIFT_OK;
+}
+
+double release_thread_cpu_s(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }

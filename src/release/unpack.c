@@ -49,16 +49,21 @@ typedef struct verify_job {
     const fsift_manifest *m;
     atomic_int next;
     int *bad;           /* per part: 0 ok, 1 missing/unreadable, 2 digest differs */
+    _Atomic double cpu; /* CPU seconds of all checking threads */
 } verify_job;
 
 static void verify_fn(void *arg, int ith, int nth) {
     verify_job *j = arg;
+    double c0 = release_thread_cpu_s();
     for (;;) {
         int k = atomic_fetch_add(&j->next, 1);
         if (k >= j->m->nparts) break;
         uint8_t d[32];
         if (release_sha256_file(j->paths[k], d, NULL) != FSIFT_OK) j->bad[k] = 1;
         else j->bad[k] = memcmp(d, j->m->parts[k].digest, 32) ? 2 : 0;
+    }
+    double add = release_thread_cpu_s() - c0, old = atomic_load(&j->cpu);
+    while (!atomic_compare_exchange_weak(&j->cpu, &old, old + add)) {
     }
 }
 
@@ -78,6 +83,7 @@ typedef struct stream {
     char errmsg[512];
     /* consumer side */
     size_t cpos;
+    double cpu_s;      /* the inflate thread's CPU seconds, set when it ends */
 } stream;
 
 static void stream_fail(stream *st, fsift_status s) {
@@ -175,6 +181,7 @@ static void *inflate_main(void *arg) {
     if (fd >= 0) close(fd);
     inflateEnd(&zs);
     free(in);
+    st->cpu_s = release_thread_cpu_s();
     if (s) stream_fail(st, s);
     else {
         pthread_mutex_lock(&st->mu);
@@ -489,13 +496,16 @@ fsift_status fsift_unpack(const char *prefix, const char *dir, const fsift_unpac
             s = fsift_error(FSIFT_E_FORMAT, "unpack: '%s' is on disk but not in the manifest (cat PREFIX.tar.gz.* would join it; remove it or fix the manifest)", stray);
     }
     if (!s) {
-        verify_job vj = {paths, &m, 0, bad};
+        verify_job vj = {paths, &m, 0, bad, 0.0};
+        double w0 = fsift_now_ms();
         fsift_pool *pool = NULL;
         int nt = release_threads(o.threads);
         if (nt > m.nparts) nt = m.nparts;
         if (nt > 1 && fsift_pool_new(nt, &pool) != FSIFT_OK) pool = NULL;
         fsift_pool_run(pool, verify_fn, &vj, nt);
         fsift_pool_free(pool);
+        rr.cpu_check_s = atomic_load(&vj.cpu);
+        rr.wall_check_s = (fsift_now_ms() - w0) / 1000.0;
         int nbad = 0;
         for (int k = 0; k < m.nparts; k++) {
             if (!bad[k]) continue;
@@ -524,13 +534,16 @@ fsift_status fsift_unpack(const char *prefix, const char *dir, const fsift_unpac
         if (!s && pthread_create(&st.th, NULL, inflate_main, &st) != 0) s = fsift_error(FSIFT_E_INTERNAL, "unpack: cannot start a thread");
         else if (!s) started = 1;
     }
+    double xcpu0 = release_thread_cpu_s();
     if (!s) s = extract(&st, root, &o, tag, &rr);
+    rr.cpu_write_s = release_thread_cpu_s() - xcpu0;
     if (started) {
         pthread_mutex_lock(&st.mu);
         st.stop = 1;
         pthread_cond_broadcast(&st.cv);
         pthread_mutex_unlock(&st.mu);
         pthread_join(st.th, NULL);
+        rr.cpu_inflate_s = st.cpu_s;
         pthread_mutex_destroy(&st.mu);
         pthread_cond_destroy(&st.cv);
     }
