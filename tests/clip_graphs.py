@@ -2,7 +2,7 @@
 """Random-weight CLIP towers shaped like OpenAI's ViT-B/32 export, for `facesift eval` tests
 and the eval benchmark.
 
-    clip_graphs.py OUT_DIR [--layers N] [--vocab V] [--seed S]
+    clip_graphs.py OUT_DIR [--layers N] [--vocab V] [--seed S] [--only NAME,NAME]
 
 Writes (all seeded, batch 1):
   OUT/image_op17.onnx  image tower: pixel_values [1,3,224,224] → image_embeds [1,512];
@@ -23,7 +23,8 @@ Writes (all seeded, batch 1):
                        attention mask (1 up to the end token) for text_mask.
 The layer builders come from tests/oracle/gen_graphs.py (the runtime's own CLIP-shaped test
 graphs); only the sizes differ: --layers (default 12) blocks in each tower, --vocab
-(default 49408) rows in the token table; the end token is vocab − 1.
+(default 49408) rows in the token table; the end token is vocab − 1; --only writes just the
+named graphs (the benchmark's full-depth towers are 350 MB and 250 MB each).
 """
 
 import os
@@ -92,7 +93,10 @@ def main(argv):
         "text_nopool": build_text_nopool(Wt),
         "text_mask": build_text_nopool(Wt, with_mask=True),
     }
+    only = argv[argv.index("--only") + 1].split(",") if "--only" in argv else list(models)
     for name, m in models.items():
+        if name not in only:
+            continue
         tmp = os.path.join(out, name + ".onnx.tmp")
         onnx.save(m, tmp)
         os.replace(tmp, os.path.join(out, name + ".onnx"))

@@ -15,7 +15,7 @@ set -euo pipefail
 [ -d "$ROOT/tests/oracle/node_modules/onnxruntime-node" ] || { echo "bench: run scripts/setup-oracles.sh first" >&2; exit 1; }
 BIN=$ROOT/$BUILD/facesift
 G=$WORK/clip_vitb32
-[ -f "$G/text_op17.onnx" ] || $PY "$ROOT/tests/clip_graphs.py" "$G" --layers 12 >/dev/null
+[ -f "$G/text_op17.onnx" ] || $PY "$ROOT/tests/clip_graphs.py" "$G" --layers 12 --only image_op17,text_op17 >/dev/null
 [ -f "$G/vocab/bpe_simple_vocab_test.txt.gz" ] || $PY "$ROOT/tests/clip_tok_ref.py" "$G/vocab" --strings 10 >/dev/null
 N=12; [ -n "$QUICK" ] && N=4
 IMGDIR=$ROOT/samples/photos
