@@ -23,3 +23,20 @@ echo "- ripgrep $(rg --version | head -1 | cut -d' ' -f2), $(grep --version | he
 echo "- measured on a shared 2-core machine loaded by other jobs: MB/s per core divides by the process's own CPU time (user + system), which the load inflates less than wall time; wall MB/s is shown too. facesift parses every JSON row and tests only the caption; grep and rg scan whole lines. The slice rows compare with facesift on the same slice, where loading the lexicons (~25 ms) weighs more."
 echo
 cat "$TABLE"
+
+# Hyperscan (Debian libhyperscan-dev), when installed: the same patterns as regular
+# expressions, beside the matcher, on the captions alone (first 600,000 rows).
+if pkg-config --exists libhs 2>/dev/null; then
+  HS=$WORK/text_hyperscan
+  if cc -O2 -I"$ROOT/include" "$ROOT/bench/text_hyperscan.c" "$ROOT/$BUILD/libfacesift.a" -o "$HS" \
+       $(pkg-config --libs libhs libzstd zlib jansson libcrypto) -lm -lpthread 2>/dev/null; then
+    head -n 600000 "$CORPUS" | $PY -c 'import json,sys
+for l in sys.stdin: print(json.loads(l)["caption"].replace("\n", " "))' >"$WORK/text_captions.txt"
+    echo
+    echo "Hyperscan $(pkg-config --modversion libhs) vs the matcher, captions only ($(( $(stat -c %s "$WORK/text_captions.txt") / 1000000 )) MB, one per line, CPU time; second turn):"
+    echo
+    echo '```'
+    "$HS" "$WORK/text_patterns.txt" "$WORK/text_captions.txt" | tail -n 1
+    echo '```'
+  fi
+fi
