@@ -103,6 +103,13 @@ static void test_offsets(void) {
     for (size_t i = 0; i < n && i < 8; i++)
         if (m[i].kind == FSIFT_TERM_NAME && m[i].offset == 0 && m[i].length == 15) has_registry = 1;
     CHECK(has_registry);
+    /* first mode: the registry name wins over the first-name rule at the same place */
+    CHECK(fsift_matcher_first(M, reg, strlen(reg), &f) == 1 && f.kind == FSIFT_TERM_NAME && f.length == 15);
+    const char *two = "Abraham Smith and Albert Einstein";
+    CHECK(fsift_matcher_first(M, two, strlen(two), &f) == 1 && f.kind == FSIFT_TERM_FIRST_NAME && f.offset == 0 &&
+          f.length == 13);
+    const char *job = "Kevin Baker";
+    CHECK(fsift_matcher_first(M, job, strlen(job), &f) == 1 && f.kind == FSIFT_TERM_FIRST_NAME && f.length == 11);
 }
 
 static void test_fold(void) {

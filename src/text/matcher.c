@@ -537,9 +537,22 @@ typedef struct scan_ctx {
     int first;
     size_t ring[RING]; /* start offsets of the last words */
     uint32_t nword;    /* words seen */
+    int pending;       /* first mode: a first-name-rule match held for one more word */
+    fsift_text_match pend;
+    uint32_t pend_word;
 } scan_ctx;
 
-/* Reports the outputs of state st, whose last word ends at `end`. Returns 1 to stop. */
+static int emit_pending(scan_ctx *c) {
+    c->out[0] = c->pend;
+    c->count = 1;
+    c->pending = 0;
+    return 1;
+}
+
+/* Reports the outputs of state st, whose last word ends at `end`. Returns 1 to stop.
+ * First mode holds a first-name-rule match until the next word (its surname) is read, so
+ * that a registry name or term starting at the same place ("Abraham Lincoln") is reported
+ * instead of the rule. */
 static int report(scan_ctx *c, int32_t st, size_t end) {
     const fsift_matcher *m = c->m;
     const lex_set *L = &m->lex;
@@ -553,6 +566,13 @@ static int report(scan_ctx *c, int32_t st, size_t end) {
             if (!me) continue;
         }
         if (m->excl_first[p] >= 0 && excluded(m, c->s, c->n, p, ms, me)) continue;
+        if (c->first && c->pending && ms > c->pend.offset) return emit_pending(c);
+        if (c->first && T->kind == FSIFT_TERM_FIRST_NAME && !c->pending) {
+            c->pending = 1;
+            c->pend = (fsift_text_match){T->category, T->text, ms, me - ms, T->kind};
+            c->pend_word = c->nword;
+            continue;
+        }
         if (c->count < c->cap) {
             fsift_text_match *o = &c->out[c->count];
             o->category = T->category;
@@ -572,15 +592,18 @@ static inline int step(scan_ctx *c, int32_t *st, uint32_t wid, size_t ws, size_t
     const fsift_matcher *m = c->m;
     c->ring[c->nword & (RING - 1)] = ws;
     c->nword++;
+    int r = 0;
     if (!wid) {
         *st = 0;
-        return 0;
+    } else {
+        int32_t s = *st, t;
+        while ((t = edge_get(m, s, wid)) < 0 && s != 0) s = m->fail[s];
+        if (t < 0) t = 0;
+        *st = t;
+        if (m->has_out[t]) r = report(c, t, we);
     }
-    int32_t s = *st, t;
-    while ((t = edge_get(m, s, wid)) < 0 && s != 0) s = m->fail[s];
-    if (t < 0) t = 0;
-    *st = t;
-    return m->has_out[t] ? report(c, t, we) : 0;
+    if (!r && c->pending && c->nword > c->pend_word) r = emit_pending(c);
+    return r;
 }
 
 /* End of the run of ASCII letters and digits starting at i. SSE2 (the x86-64 baseline):
@@ -685,6 +708,7 @@ static void scan(scan_ctx *c) {
         }
         if (step(c, &st, wid, ws, i)) return;
     }
+    if (c->pending) emit_pending(c);
 }
 
 int fsift_matcher_first(const fsift_matcher *m, const char *text, size_t len, fsift_text_match *match) {
@@ -699,6 +723,7 @@ int fsift_matcher_first(const fsift_matcher *m, const char *text, size_t len, fs
     c.count = 0;
     c.first = 1;
     c.nword = 0;
+    c.pending = 0;
     scan(&c);
     return c.count ? 1 : 0;
 }
@@ -714,6 +739,7 @@ size_t fsift_matcher_all(const fsift_matcher *m, const char *text, size_t len, f
     c.count = 0;
     c.first = 0;
     c.nword = 0;
+    c.pending = 0;
     scan(&c);
     return c.count;
 }
