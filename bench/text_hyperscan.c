@@ -24,12 +24,47 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
     *(int *)ctx = 1;
     return 1;
 }
+typedef struct hs_ctx {
+    hs_database_t *db;
+    hs_scratch_t *scratch;
+} hs_ctx;
+
+/* Calls fn on each line of data[0..n) and returns how many lines it said matched. */
+static size_t count_lines(const char *data, size_t n, int (*fn)(const char *, size_t, void *), void *ctx) {
+    const char *p = data, *e = data + n;
+    size_t hits = 0;
+    while (p < e) {
+        const char *nl = memchr(p, '\n', (size_t)(e - p));
+        if (!nl)
+            nl = e;
+        hits += (size_t)fn(p, (size_t)(nl - p), ctx);
+        p = nl + 1;
+    }
+    return hits;
+}
+
+static int hs_line(const char *p, size_t n, void *ctx) {
+    hs_ctx *h = ctx;
+    int hit = 0;
+    hs_scan(h->db, p, (unsigned)n, 0, h->scratch, on_match, &hit);
+    return hit;
+}
+
+static int fs_line(const char *p, size_t n, void *ctx) {
+    fsift_text_match mm;
+    return fsift_matcher_first(ctx, p, n, &mm);
+}
+
 static double cpu(void) {
     struct timespec t;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: text_hyperscan PATTERNS CAPTIONS.txt\n");
+        return 2;
+    }
     /* patterns: one per line, words separated by single spaces */
     FILE *f = fopen(argv[1], "r");
     char line[1024];
@@ -77,31 +112,13 @@ int main(int argc, char **argv) {
     fsift_file_read(argv[2], (size_t)1 << 32, &data, &n);
     fsift_matcher *m;
     fsift_matcher_load(NULL, &m);
+    hs_ctx hc = {db, scratch};
     for (int turn = 0; turn < 2; turn++) {
-        char *p = data, *e = p + n;
-        size_t hits = 0;
         t0 = cpu();
-        while (p < e) {
-            char *nl = memchr(p, '\n', e - p);
-            if (!nl)
-                nl = e;
-            int hit = 0;
-            hs_scan(db, p, nl - p, 0, scratch, on_match, &hit);
-            hits += hit;
-            p = nl + 1;
-        }
+        size_t hits = count_lines(data, n, hs_line, &hc);
         double th = cpu() - t0;
-        p = data;
-        size_t hits2 = 0;
         t0 = cpu();
-        while (p < e) {
-            char *nl = memchr(p, '\n', e - p);
-            if (!nl)
-                nl = e;
-            fsift_text_match mm;
-            hits2 += fsift_matcher_first(m, p, nl - p, &mm);
-            p = nl + 1;
-        }
+        size_t hits2 = count_lines(data, n, fs_line, m);
         double tf = cpu() - t0;
         printf("%zu patterns (hyperscan compile %.1f s): hyperscan %.0f MB/s per core (%zu hits), facesift "
                "matcher %.0f MB/s per core (%zu hits)\n",
