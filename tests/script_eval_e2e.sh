@@ -179,6 +179,23 @@ ok = ok and [(r["label"], r["train_size"]) for r in r3] == [("run2", "1000"), ("
 print(("ok   " if ok else "FAIL ") + "eval-compare orders runs by size (own, metadata.json, --sizes); scaling.svg is valid XML")
 sys.exit(0 if ok else 1)
 PYEOF
+# The reference recognizer path (--models antelopev2:DIR): SCRFD- and ArcFace-shaped ONNX
+# graphs with random weights (tests/face_scrfd_oracle.py builds them); the same photo as
+# generated and reference must score 1, and the summary must name the ONNX recognizer.
+$PY -c "import sys; sys.path.insert(0, '$SRC/tests'); import face_scrfd_oracle as s; s.build_models('$OUT/antelope')" >/dev/null
+printf '{"generated":"%s","prompt":"a photo","reference":"%s"}\n' "$OUT/astronaut_ref.png" "$OUT/astronaut_ref.png" > "$OUT/ante.jsonl"
+cp /usr/lib/python3/dist-packages/skimage/data/astronaut.png "$OUT/astronaut_ref.png"
+"$BIN" eval "$OUT/ante.jsonl" -o "$OUT/run_ante" --models "antelopev2:$OUT/antelope/static" -q >/dev/null || { echo "FAIL: eval --models antelopev2"; fail=1; }
+$PY - "$OUT" <<'PYEOF' || fail=1
+import csv, json, sys
+out = sys.argv[1]
+s = json.load(open(out + "/run_ante/summary.json"))
+r = list(csv.DictReader(open(out + "/run_ante/per_image.csv", newline="")))
+ok = (s["models"]["recognizer"].startswith("arcface_like.onnx@") and len(r) == 1 and r[0]["face_found"] == "1"
+      and float(r[0]["face_sim"]) >= 0.99)
+print(("ok   " if ok else "FAIL ") + "antelopev2:DIR: recognizer %s, same photo Face Sim %s" % (s["models"]["recognizer"], r[0]["face_sim"] if r else "?"))
+sys.exit(0 if ok else 1)
+PYEOF
 "$BIN" eval --help >/dev/null && "$BIN" eval-compare --help >/dev/null || { echo "FAIL: --help"; fail=1; }
 "$BIN" eval >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: eval without arguments should exit 2"; fail=1; }
 rm -f "$OUT"/g/*.onnx
