@@ -189,6 +189,24 @@ static void test_sha256(void) {
     fsift_sha256_free(&h);
     fsift_hex(d, 32, hex);
     CHECK(!strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+    /* a file of 3 MiB + 7 bytes ('a' repeated) against the streamed digest of the same bytes */
+    char path[] = "/tmp/fsift_sha_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0) return;
+    size_t n = (3u << 20) + 7;
+    char *big = malloc(n);
+    memset(big, 'a', n);
+    CHECK(write(fd, big, n) == (ssize_t)n);
+    close(fd);
+    uint8_t want[32];
+    uint64_t size = 0;
+    CHECK(fsift_sha256_buf(big, n, want) == FSIFT_OK);
+    CHECK(fsift_sha256_file(path, d, &size) == FSIFT_OK);
+    CHECK(size == n && !memcmp(d, want, 32));
+    unlink(path);
+    CHECK(fsift_sha256_file(path, d, NULL) == FSIFT_E_IO);
+    free(big);
 }
 
 int main(void) {

@@ -214,6 +214,8 @@ void fsift_sha256_final(fsift_sha256 *h, uint8_t digest[32]);
 void fsift_sha256_free(fsift_sha256 *h); /* releases impl; a zeroed struct is a no-op */
 /* One-shot digest, and the 64-char lower-case hex form (hex needs 65 bytes, NUL included). */
 fsift_status fsift_sha256_buf(const void *data, size_t size, uint8_t digest[32]);
+/* Digest of a whole file, read in 1 MiB blocks; *size (may be NULL) gets its length. */
+fsift_status fsift_sha256_file(const char *path, uint8_t digest[32], uint64_t *size);
 void fsift_hex(const uint8_t *bytes, size_t n, char *hex);
 
 /* IEEE half <-> float conversions (round to nearest even). */

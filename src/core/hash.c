@@ -3,8 +3,12 @@
  * OpenSSL's libcrypto EVP interface, which picks SHA-NI or AVX2 code at run time. The state
  * lives in an EVP_MD_CTX owned by fsift_sha256; contexts are per caller (no shared state).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "facesift/core.h"
 
@@ -42,6 +46,30 @@ fsift_status fsift_sha256_buf(const void *data, size_t size, uint8_t digest[32])
     fsift_sha256_final(&h, digest);
     fsift_sha256_free(&h);
     return FSIFT_OK;
+}
+
+fsift_status fsift_sha256_file(const char *path, uint8_t digest[32], uint64_t *size) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fsift_error(FSIFT_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    fsift_sha256 h = {0};
+    fsift_status s = fsift_sha256_init(&h);
+    uint8_t *buf = s ? NULL : malloc(1 << 20);
+    if (!s && !buf) s = fsift_error(FSIFT_E_NOMEM, "sha256: out of memory");
+    uint64_t total = 0;
+    while (!s) {
+        ssize_t r = read(fd, buf, 1 << 20);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) s = fsift_error(FSIFT_E_IO, "read of '%s' failed: %s", path, strerror(errno));
+        if (r <= 0) break;
+        fsift_sha256_update(&h, buf, (size_t)r);
+        total += (uint64_t)r;
+    }
+    if (!s) fsift_sha256_final(&h, digest);
+    if (size) *size = total;
+    fsift_sha256_free(&h);
+    free(buf);
+    close(fd);
+    return s;
 }
 
 void fsift_hex(const uint8_t *bytes, size_t n, char *hex) {

@@ -42,25 +42,9 @@ const char *fsift_clip_vocab_id(const fsift_clip *c) { return c->vocab_id; }
 
 /* "NAME(first 12 hex digits of the file's sha256)". */
 static fsift_status file_id(const char *path, char *out, size_t cap) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return fsift_error(FSIFT_E_IO, "%s: cannot open", path);
-    fsift_sha256 h = {0};
-    fsift_status st = fsift_sha256_init(&h);
-    if (st) {
-        fclose(f);
-        return st;
-    }
-    static const size_t chunk = 1 << 20;
-    unsigned char *buf = malloc(chunk);
-    size_t n;
-    while (buf && (n = fread(buf, 1, chunk, f)) > 0) fsift_sha256_update(&h, buf, n);
-    int err = ferror(f) || !buf;
-    fclose(f);
-    free(buf);
     uint8_t d[32];
-    fsift_sha256_final(&h, d);
-    fsift_sha256_free(&h);
-    if (err) return fsift_error(FSIFT_E_IO, "%s: read error", path);
+    fsift_status st = fsift_sha256_file(path, d, NULL);
+    if (st) return st;
     const char *b = strrchr(path, '/');
     snprintf(out, cap, "%.200s(%02x%02x%02x%02x%02x%02x)", b ? b + 1 : path, d[0], d[1], d[2], d[3], d[4], d[5]);
     return FSIFT_OK;

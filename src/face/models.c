@@ -20,31 +20,13 @@
 #define FACE_DEFAULT_SET "mtcnn" /* docs/faces-accuracy.md: the measurement behind this choice */
 
 static fsift_status file_sha12(const char *path, char out[13]) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return fsift_error(FSIFT_E_IO, "face: cannot open %s", path);
-    fsift_sha256 h = {0};
-    fsift_status st = fsift_sha256_init(&h);
+    uint8_t d[32];
+    fsift_status st = fsift_sha256_file(path, d, NULL);
     if (st) {
-        fclose(f);
+        fsift_error_prefix("face");
         return st;
     }
-    static const size_t BUF = 1 << 16;
-    unsigned char *buf = malloc(BUF);
-    if (!buf) {
-        fclose(f);
-        fsift_sha256_free(&h);
-        return fsift_error(FSIFT_E_NOMEM, "face: out of memory");
-    }
-    size_t r;
-    while ((r = fread(buf, 1, BUF, f)) > 0) fsift_sha256_update(&h, buf, r);
-    int err = ferror(f);
-    fclose(f);
-    free(buf);
-    uint8_t d[32];
-    fsift_sha256_final(&h, d);
-    fsift_sha256_free(&h);
-    if (err) return fsift_error(FSIFT_E_IO, "face: read error on %s", path);
-    for (int i = 0; i < 6; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
+    fsift_hex(d, 6, out);
     return FSIFT_OK;
 }
 
