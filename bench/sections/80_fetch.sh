@@ -139,6 +139,7 @@ echo
 echo "- date: $(date -u +%Y-%m-%d)  commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?)  CPU: $CPU, $(nproc) cores; command: \`bash bench/run.sh build --only fetch\`"
 echo "- $N small JPEGs (100 distinct files, 96-160 px, mean $(du -sb "$W/www/pool" | cut -f1 | awk '{printf "%.1f", $1/100/1024}') KiB) from nginx $(nginx -v 2>&1 | sed 's/.*\///') (Debian nginx-light, 1 worker process) on 127.0.0.1; every URL distinct. The server shares the 2 cores with the client, so the server is part of every number; measured on a shared, loaded machine (other sessions were building and testing): best of $TURNS alternating turns."
 echo "- facesift: \`fetch --no-text-filter --allow-private --host-conns 0 --concurrency C\` (writes 2 tar shards + jsonl + stats; checks every image's header, SHA-256); aria2c $(aria2c --version | head -1 | awk '{print $3}'): \`-i list -j C --auto-save-interval=0\` (without that option aria2c managed ~40 images/s here); xargs: \`xargs -P C -n K curl -s --remote-name-all\` (curl $(curl --version | head -1 | awk '{print $2}')). CPU = user + sys of the client's processes (the server excluded)."
+echo "- facesift's times include its durability work: every image is written twice (the resume spool, then the tar) and each shard is fsynced; aria2c and curl write plain files without fsync. The caption rule is off (\`--no-text-filter\`) so that all three fetch the same list."
 echo
 echo "| concurrency | tool | images | images/s | MB/s | CPU ms / image |"
 echo "|---|---|---|---|---|---|"
