@@ -6,7 +6,10 @@
  * sample) and writes the rows that pass, byte for byte as read, plus where the match is:
  * JSONL rows get a "facesift_match": {"category": ..., "term": ...} member before their
  * closing brace, CSV/TSV rows one more column facesift_match = "category:term". The output
- * is written to a temporary name and renamed when complete (`-o -` streams to stdout). Stats
+ * is written to a temporary name and renamed when complete (`-o -` streams to stdout).
+ * Parquet inputs have no row text to copy: each kept row is written as one JSONL object of
+ * all its columns (numbers and booleans as JSON values, strings escaped, binary and INT96
+ * cells as hex strings, nulls and non-finite floats as null) plus facesift_match. Stats
  * (rows read, kept, per category, malformed) go to stderr and, with --stats, to a JSON file.
  */
 #include <errno.h>
@@ -21,14 +24,15 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: facesift text [FILE...] [--format jsonl|csv|tsv] [--caption-col caption] -o OUT\n"
+            "usage: facesift text [FILE...] [--format jsonl|csv|tsv|parquet] [--caption-col caption] -o OUT\n"
             "                     [--stats FILE.json] [--strict] [--lexicon DIR] [--max-record BYTES]\n"
             "       facesift text --print-patterns [--lexicon DIR]\n\n"
             "Keeps the rows whose caption passes the FaceID-6M caption rule (people, nationality,\n"
             "ethnicity, profession or name; whole words, case-insensitive) and writes them unchanged\n"
             "plus a facesift_match field (JSONL: {\"category\",\"term\"}; CSV/TSV: a column\n"
             "\"category:term\"). FILE may be gzip or zstd compressed; no FILE or '-' reads stdin.\n"
-            "The format comes from the file name (.jsonl .csv .tsv, before .gz/.zst) unless --format.\n\n"
+            "The format comes from the file name (.jsonl .csv .tsv, before .gz/.zst; .parquet) unless\n"
+            "--format. Parquet rows are written as JSONL objects of all their columns.\n\n"
             "  -o OUT              output file, written atomically; '-' for stdout\n"
             "  --caption-col NAME  caption column / JSON key (default caption)\n"
             "  --stats FILE        also write the stats as JSON\n"
@@ -53,6 +57,102 @@ static int write_json_escaped(FILE *o, const char *s) {
         else fputc(c, o);
     }
     return 0;
+}
+
+/* s[0..n) as a JSON string body (UTF-8 passed through; controls, quote, backslash escaped). */
+static void write_json_bytes(FILE *o, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') fputc('\\', o), fputc(c, o);
+        else if (c < 0x20) fprintf(o, "\\u%04x", c);
+        else fputc(c, o);
+    }
+}
+
+/* One parquet input: every column read, kept rows written as JSONL objects. Returns 0 or a
+ * CLI exit code after printing why. */
+static int text_parquet(const char *path, const char *caption_col, const fsift_matcher *m, FILE *o,
+                        text_stats *st) {
+    fsift_parquet *pq;
+    if (fsift_parquet_open(path, NULL, &pq)) return cli_fail(path);
+    int nc = fsift_parquet_num_columns(pq);
+    int cap = fsift_parquet_find_column(pq, caption_col);
+    if (cap < 0) {
+        fprintf(stderr, "facesift text: %s: no column '%s'\n", path, caption_col);
+        fsift_parquet_free(pq);
+        return CLI_FAIL;
+    }
+    const char **names = calloc((size_t)nc, sizeof *names);
+    int *kind = calloc((size_t)nc, sizeof *kind); /* 0 string, 1 JSON number/bool, 2 float */
+    const char **vals = calloc((size_t)nc, sizeof *vals);
+    size_t *lens = calloc((size_t)nc, sizeof *lens);
+    fsift_parquet_rows *r = NULL;
+    int rc = CLI_FAIL;
+    if (!names || !kind || !vals || !lens) {
+        fprintf(stderr, "facesift text: out of memory\n");
+        goto out;
+    }
+    for (int c = 0; c < nc; c++) {
+        const fsift_parquet_column_info *ci = fsift_parquet_column(pq, c);
+        names[c] = ci->name;
+        int t = ci->type;
+        kind[c] = t == FSIFT_PQ_FLOAT || t == FSIFT_PQ_DOUBLE ? 2
+                  : (t == FSIFT_PQ_BOOLEAN || t == FSIFT_PQ_INT32 || t == FSIFT_PQ_INT64) ? 1 : 0;
+    }
+    if (fsift_parquet_rows_open(path, names, nc, &r)) {
+        rc = cli_fail(path);
+        goto out;
+    }
+    int k;
+    while ((k = fsift_parquet_rows_next(r, vals, lens)) > 0) {
+        st->read++;
+        if (!vals[cap]) {
+            st->null_caption++;
+            continue;
+        }
+        st->bytes += (int64_t)lens[cap];
+        fsift_text_match mt;
+        if (!fsift_matcher_first(m, vals[cap], lens[cap], &mt)) continue;
+        st->kept++;
+        st->per_cat[mt.category]++;
+        fputc('{', o);
+        for (int c = 0; c < nc; c++) {
+            fputs(c ? ", \"" : "\"", o);
+            write_json_bytes(o, names[c], strlen(names[c]));
+            fputs("\": ", o);
+            int finite = 1;
+            if (vals[c] && kind[c] == 2) {
+                char num[64];
+                size_t n = lens[c] < sizeof num - 1 ? lens[c] : sizeof num - 1;
+                memcpy(num, vals[c], n);
+                num[n] = 0;
+                finite = strpbrk(num, "nN") == NULL; /* nan, inf: not JSON numbers */
+            }
+            if (!vals[c] || !finite) {
+                fputs("null", o);
+            } else if (kind[c]) {
+                fwrite(vals[c], 1, lens[c], o);
+            } else {
+                fputc('"', o);
+                write_json_bytes(o, vals[c], lens[c]);
+                fputc('"', o);
+            }
+        }
+        fputs(", \"facesift_match\": {\"category\": \"", o);
+        fputs(fsift_text_category_name(mt.category), o);
+        fputs("\", \"term\": \"", o);
+        write_json_bytes(o, mt.term, strlen(mt.term));
+        fputs("\"}}\n", o);
+    }
+    rc = k < 0 ? cli_fail(path) : 0;
+out:
+    fsift_parquet_rows_free(r);
+    fsift_parquet_free(pq);
+    free(names);
+    free(kind);
+    free(vals);
+    free(lens);
+    return rc;
 }
 
 static void write_kept(FILE *o, fsift_rows_format fmt, const fsift_row *row, const fsift_text_match *mt) {
@@ -212,6 +312,21 @@ int cmd_text(int argc, char **argv) {
     static char obuf[1 << 20];
     setvbuf(o, obuf, _IOFBF, sizeof obuf);
     for (int f = 0; f < ninputs; f++) {
+        fsift_rows_format want = fmt_opt != FSIFT_ROWS_AUTO ? fmt_opt : fsift_rows_format_guess(inputs[f]);
+        if (want == FSIFT_ROWS_PARQUET) {
+            if (f == 0) out_fmt = want;
+            if (out_fmt != want) {
+                fprintf(stderr, "facesift text: %s is parquet but %s is %s: give inputs of one format\n", inputs[f],
+                        inputs[0], fsift_rows_format_name(out_fmt));
+                goto done;
+            }
+            int prc = text_parquet(inputs[f], caption_col, m, o, &st);
+            if (prc) {
+                rc = prc;
+                goto done;
+            }
+            continue;
+        }
         const char *cols[1] = {caption_col};
         fsift_rows_opts ro = {cols, 1, max_record, strict, 0};
         fsift_rows *r;

@@ -136,5 +136,27 @@ for name in ["t_snappy_V1_dict", "w_zstd_V2_plain", "laion"]:
 print(f"damaged files: {210 - bad}/210 handled")
 sys.exit(1 if bad else 0)
 PYEOF
+# `facesift text` on the LAION-shaped parquet file: the kept rows are JSONL objects whose
+# columns equal DuckDB's values for the same rows, and exactly the rows whose caption holds a
+# people word the file was written with ("woman", per the generator) are kept.
+if [ -n "${FSIFT_BIN:-}" ] && [ -x "$FSIFT_BIN" ]; then
+    "$FSIFT_BIN" text "$WORK/laion.parquet" --caption-col TEXT -o "$WORK/laion.text.jsonl" 2>"$WORK/laion.text.err" || { echo "FAIL facesift text on parquet: $(cat "$WORK/laion.text.err")"; fail=1; }
+    $PY - "$WORK" <<'PYEOF' || fail=1
+import json, os, re, sys
+work = sys.argv[1]
+exp = [json.loads(l) for l in open(os.path.join(work, "laion.jsonl"))]
+got = [json.loads(l) for l in open(os.path.join(work, "laion.text.jsonl"))]
+want = [e for e in exp if e.get("TEXT") is not None and re.search(r"\bwom[ae]n\b", e["TEXT"], re.I)]
+ok = len(got) == len(want) and len(got) > 0
+for e, g in zip(want, got):
+    m = g.pop("facesift_match", None)
+    same = list(e.keys()) == list(g.keys()) and all(
+        (float(e[k]) == float(g[k])) if isinstance(e[k], float) else e[k] == g[k] for k in e)
+    if not same or not m or m.get("category") != "people":
+        print(f"text on parquet: row {e} came out as {g} / {m}"); ok = False; break
+print(f"facesift text on parquet: {len(got)} of {len(exp)} rows kept, columns equal DuckDB's: {'ok' if ok else 'FAIL'}")
+sys.exit(0 if ok else 1)
+PYEOF
+fi
 [ $fail = 0 ] && echo "script_parquet_oracle: all passed"
 exit $fail
