@@ -240,7 +240,7 @@ static fsift_status journal_resume(pack_ctx *c, const char *jpath, restart *r, s
         uint8_t d[32];
         char dh[65];
         uint64_t fsz = 0;
-        if (release_sha256_file(path, d, &fsz) != FSIFT_OK) { fsift_clear_error(); break; }
+        if (fsift_sha256_file(path, d, &fsz) != FSIFT_OK) { fsift_clear_error(); break; }
         fsift_hex(d, 32, dh);
         if (fsz != psize || strcmp(dh, hex) != 0) break;
         /* the joined digest: feed this part's bytes again (cheap next to compression) */

@@ -137,8 +137,6 @@ fsift_status verify_wds(const char *dir, vstate *v, int *found);
 /* ---- misc ------------------------------------------------------------------------------- */
 
 fsift_status release_write_all(int fd, const void *buf, size_t len, const char *what);
-/* Hashes a whole file; returns FSIFT_E_IO if it cannot be read. */
-fsift_status release_sha256_file(const char *path, uint8_t digest[32], uint64_t *size);
 int release_threads(int want);
 /* CPU seconds used so far by the calling thread. */
 double release_thread_cpu_s(void);

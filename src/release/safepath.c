@@ -113,30 +113,6 @@ fsift_status release_write_all(int fd, const void *buf, size_t len, const char *
     return FSIFT_OK;
 }
 
-fsift_status release_sha256_file(const char *path, uint8_t digest[32], uint64_t *size) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fsift_error(FSIFT_E_IO, "cannot open '%s': %s", path, strerror(errno));
-    fsift_sha256 h = {0};
-    fsift_status s = fsift_sha256_init(&h);
-    uint8_t *buf = s ? NULL : malloc(1 << 20);
-    if (!s && !buf) s = fsift_error(FSIFT_E_NOMEM, "out of memory");
-    uint64_t total = 0;
-    while (!s) {
-        ssize_t r = read(fd, buf, 1 << 20);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) s = fsift_error(FSIFT_E_IO, "read of '%s' failed: %s", path, strerror(errno));
-        if (r <= 0) break;
-        fsift_sha256_update(&h, buf, (size_t)r);
-        total += (uint64_t)r;
-    }
-    if (!s) fsift_sha256_final(&h, digest);
-    if (size) *size = total;
-    fsift_sha256_free(&h);
-    free(buf);
-    close(fd);
-    return s;
-}
-
 int release_threads(int want) {
     if (want > 0) return want > 256 ? 256 : want;
     long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -59,7 +59,7 @@ static void verify_fn(void *arg, int ith, int nth) {
         int k = atomic_fetch_add(&j->next, 1);
         if (k >= j->m->nparts) break;
         uint8_t d[32];
-        if (release_sha256_file(j->paths[k], d, NULL) != FSIFT_OK) j->bad[k] = 1;
+        if (fsift_sha256_file(j->paths[k], d, NULL) != FSIFT_OK) j->bad[k] = 1;
         else j->bad[k] = memcmp(d, j->m->parts[k].digest, 32) ? 2 : 0;
     }
     double add = release_thread_cpu_s() - c0, old = atomic_load(&j->cpu);
