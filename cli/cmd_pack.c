@@ -81,7 +81,7 @@ int cmd_pack(int argc, char **argv) {
         return CLI_USAGE;
     }
     fsift_pack_result r;
-    if (fsift_pack(dir, prefix, &o, &r) != FSIFT_OK) return cli_fail("pack");
+    if (fsift_pack(dir, prefix, &o, &r) != FSIFT_OK) return cli_fail(dir);
     printf("pack: %llu members, %llu tar bytes -> %llu gzip bytes (%.1f%%) in %d part(s)%s; manifest %s.sha256\n",
            (unsigned long long)r.members, (unsigned long long)r.tar_bytes, (unsigned long long)r.gz_bytes,
            r.tar_bytes ? 100.0 * (double)r.gz_bytes / (double)r.tar_bytes : 0.0, r.parts,

@@ -71,7 +71,7 @@ int cmd_unpack(int argc, char **argv) {
         return CLI_USAGE;
     }
     fsift_unpack_result r;
-    if (fsift_unpack(prefix, dir, &o, &r) != FSIFT_OK) return cli_fail("unpack");
+    if (fsift_unpack(prefix, dir, &o, &r) != FSIFT_OK) return cli_fail(prefix);
     printf("unpack: %d part(s) checked; %llu files (%llu bytes), %llu folders, %llu links written to %s",
            r.parts, (unsigned long long)r.files, (unsigned long long)r.bytes, (unsigned long long)r.dirs,
            (unsigned long long)r.links, dir);

@@ -62,7 +62,7 @@ int cmd_verify(int argc, char **argv) {
         return CLI_USAGE;
     }
     fsift_verify_report r;
-    if (fsift_verify(dir, &o, &r) != FSIFT_OK) return cli_fail("verify");
+    if (fsift_verify(dir, &o, &r) != FSIFT_OK) return cli_fail(dir);
     if (r.layout == 1)
         printf("verify: %s: release layout, %llu samples, embedding dim %d, %llu JPEG-under-.png images (accepted)\n", dir,
                (unsigned long long)r.samples, r.dim, (unsigned long long)r.jpeg_as_png);
