@@ -421,6 +421,17 @@ static void test_resume(void) {
     CHECK(fsift_build_run(&o, inputs, 1, NULL) == FSIFT_E_INVALID_ARG);
 }
 
+/* Shard stats files NNNNN_stats.json in dir. */
+static int count_stats(const char *dir) {
+    int n = 0;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strlen(e->d_name) == 16 && !strcmp(e->d_name + 5, "_stats.json")) n++;
+    closedir(d);
+    return n;
+}
+
 static void test_shard_merge(void) {
     char o1[600], a[600], b[600], m[600];
     snprintf(o1, sizeof o1, "%s/out1", work);
@@ -434,6 +445,14 @@ static void test_shard_merge(void) {
     const char *dirs[] = {b, a};
     CHECK_OK(fsift_merge(dirs, 2, m));
     CHECK_MSG(same_tree(o1, m, ""), "shard + merge differs from one run");
+    /* merging fewer shards into the same folder leaves none of the earlier, larger merge */
+    int n_full = count_stats(m), n_a = count_stats(a);
+    const char *only_a[] = {a};
+    CHECK_OK(fsift_merge(only_a, 1, m));
+    CHECK_MSG(n_full > n_a && count_stats(m) == n_a, "merge of %d shards over a merge of %d leaves %d", n_a, n_full,
+              count_stats(m));
+    snprintf(p, sizeof p, "%s/%05d.tar", m, n_a);
+    CHECK(access(p, F_OK) != 0);
     const char *twice[] = {a, a};
     char m2[600];
     snprintf(m2, sizeof m2, "%s/merged2", work);

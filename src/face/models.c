@@ -8,12 +8,14 @@
  * "kps" (the first in name order; else any scrfd*.onnx); the recognizer is glintr100.onnx if
  * present, else the first other *.onnx (name order) whose single input is [N,3,112,112].
  * Every ONNX id is "FILE@SHA" with the first 12 hex digits of the file's sha256.
- * The models directory: options.models_dir, else $FSIFT_MODELS_DIR, else "models".
+ * The models directory: options.models_dir, else $FSIFT_MODELS_DIR, else "models" (relative to
+ * the working directory), else the models/ folder of the source tree facesift was built from.
  */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "face/face_internal.h"
 
@@ -190,7 +192,14 @@ fsift_status fsift_face_models_load(const char *spec, const fsift_face_options *
         return fsift_error(FSIFT_E_INVALID_ARG, "face: det_size %d must be a multiple of 32 in 32..8192", ds);
     }
     const char *dir = m->opts.models_dir ? m->opts.models_dir : getenv("FSIFT_MODELS_DIR");
-    if (!dir || !*dir) dir = "models";
+    if (!dir || !*dir) {
+        dir = "models";
+#ifdef FSIFT_BUILD_MODELS_DIR
+        /* not run from the checkout: the models fetched into the source tree it was built from */
+        struct stat sb;
+        if (stat("models/mtcnn", &sb) != 0 && stat(FSIFT_BUILD_MODELS_DIR "/mtcnn", &sb) == 0) dir = FSIFT_BUILD_MODELS_DIR;
+#endif
+    }
     m->opts.models_dir = NULL; /* not owned: never read after load */
     const char *set = !strcmp(spec, "default") ? FACE_DEFAULT_SET : spec;
     char path[4096];

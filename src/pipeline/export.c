@@ -207,6 +207,28 @@ static fsift_status copy_file(const char *src, const char *dst) {
     return s;
 }
 
+/* Removes shard files numbered >= keep from an earlier, larger merge into out_dir (stats
+ * first, so that a shard is never left looking finished without its tar). */
+static void remove_stale_shards(const char *out_dir, int keep) {
+    DIR *d = opendir(out_dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *nm = e->d_name;
+        int digits = 0;
+        while (digits < 5 && nm[digits] >= '0' && nm[digits] <= '9') digits++;
+        if (digits != 5 || atoi(nm) < keep) continue;
+        const char *rest = nm + 5;
+        if (strcmp(rest, "_stats.json") && strcmp(rest, ".tar") && strcmp(rest, "_reasons.jsonl")) continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%.5s_stats.json", out_dir, nm);
+        unlink(p);
+        snprintf(p, sizeof p, "%s/%s", out_dir, nm);
+        unlink(p);
+    }
+    closedir(d);
+}
+
 fsift_status fsift_merge(const char *const *dirs, int n, const char *out_dir) {
     done_shard *v = NULL;
     int m = 0;
@@ -227,6 +249,7 @@ fsift_status fsift_merge(const char *const *dirs, int n, const char *out_dir) {
     }
     if (!s) s = pipe_mkdir(out_dir);
     if (!s) pipe_clean_tmp(out_dir);
+    if (!s) remove_stale_shards(out_dir, m);
     static const char *const parts[] = {".tar", "_reasons.jsonl", "_stats.json"}; /* stats last */
     for (int i = 0; !s && i < m; i++) {
         for (int k = 0; !s && k < 3; k++) {
