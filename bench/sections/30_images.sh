@@ -10,6 +10,12 @@ IMG=$WORK/images.md
   $PY "$ROOT/bench/image_bench.py" gen "$WORK/jpegs" >/dev/null
   { $PY "$ROOT/bench/image_bench.py" compare "$ROOT/$BUILD/bench/bench_image" "$WORK/jpegs" 2>&1 || echo "(image_bench failed)"; } | grep -v '^{' 
   echo
+  echo "### JPEG decode vs Pillow on 200 LAION-like photos (bench/image_bench.py gen-laion: crops of the"
+  echo "### skimage and sample photos at web sizes, qualities, chroma, progressive, EXIF and ICC mixes)"
+  echo
+  [ -d "$WORK/jpegs_laion" ] || $PY "$ROOT/bench/image_bench.py" gen-laion "$WORK/jpegs_laion" 200 "$ROOT/samples/photos" >/dev/null
+  { $PY "$ROOT/bench/image_bench.py" compare "$ROOT/$BUILD/bench/bench_image" "$WORK/jpegs_laion" --iters 10 2>&1 || echo "(image_bench failed)"; } | grep -v '^{'
+  echo
   echo "### Resize vs Pillow (Image.resize), alternating turns"
   echo
   "$ROOT/$BUILD/bench/bench_resize" --pillow 2>&1 || echo "(bench_resize failed)"

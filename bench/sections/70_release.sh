@@ -16,7 +16,7 @@ MB=${RELEASE_BENCH_MB:-2200}
 B=$WORK/release_bench
 rm -rf "$B" && mkdir -p "$B"
 trap 'rm -rf "$B"' EXIT
-$PY - "$B/rel" "$MB" <<'EOF'
+$PY - "$B/rel" "$MB" >&2 <<'EOF'
 import io, json, os, sys
 import numpy as np
 from PIL import Image
