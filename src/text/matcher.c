@@ -347,7 +347,7 @@ static fsift_status build(fsift_matcher *m) {
         /* word starts (offsets of the spaces before each word) */
         size_t starts[RING + 1];
         int nw = 0;
-        for (size_t i = 0; i + 1 < X->len && nw <= RING; i++)
+        for (size_t i = 0; i + 1 < X->len && nw < RING; i++)
             if (X->folded[i] == ' ') starts[nw++] = i;
         starts[nw] = X->len - 1;
         for (int i = 0; i < nw && !st; i++)
