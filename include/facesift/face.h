@@ -103,6 +103,16 @@ void fsift_face_analyzer_free(fsift_face_analyzer *a); /* NULL is a no-op */
  * size ≥ 1×1 is valid; an image with no faces gives n = 0 and FSIFT_OK. */
 fsift_status fsift_face_detect(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *out);
 
+/* Landmark refinement on a larger copy of the image a detection ran on: l holds faces found on
+ * a smaller copy of img, already mapped onto img's pixels (fsift_face_list_rescale). The model
+ * set's landmark stage (O-Net for mtcnn and blazeface) runs again on img itself and sets each
+ * face's kps, bbox and det_score; faces that fall below det_thresh are dropped, faces that
+ * converge onto one are merged, and the list is re-sorted with area_ratio for img. Used by
+ * `facesift build`: detection on the small pre-filter image, landmarks from the full-size
+ * pixels, without a second full detection. SCRFD sets have no separate landmark stage: the
+ * list is only re-sorted. */
+fsift_status fsift_face_refine(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *l);
+
 /* Aligns one face (norm_crop of its kps on img, 112×112) and embeds it: fills
  * face->embedding, normed_embedding, embedding_dim. If crop is not NULL it receives the
  * aligned 112×112 RGB crop (caller frees with fsift_image_free). */

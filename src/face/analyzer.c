@@ -123,3 +123,32 @@ fsift_status fsift_face_analyze(fsift_face_analyzer *a, const fsift_image *img, 
     if (n == 0) return FSIFT_OK;
     return face_embed_batch(a, img, out->faces, n, &out->ms_align, &out->ms_embed);
 }
+
+fsift_status fsift_face_refine(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *l) {
+    if (!a || !l) return fsift_error(FSIFT_E_INVALID_ARG, "face_refine: NULL argument");
+    fsift_status st = check_image(img);
+    if (st) return st;
+    int capped = l->n_found > l->n ? l->n_found - l->n : 0;
+    a->res.n = 0;
+    for (int i = 0; i < l->n; i++) {
+        const fsift_face *f = &l->faces[i];
+        face_cand c = {0};
+        c.x1 = f->bbox[0], c.y1 = f->bbox[1], c.x2 = f->bbox[2], c.y2 = f->bbox[3];
+        c.score = f->det_score;
+        memcpy(c.kps, f->kps, sizeof c.kps);
+        c.has_kps = 1;
+        if ((st = face_cands_push(&a->res, &c))) return st;
+    }
+    int n = a->res.n;
+    if (a->m->kind != FACE_DET_SCRFD && n > 0) {
+        if ((st = face_onet_landmarks(a, a->m->n_nets - 1, img, a->res.v, n))) return st;
+        for (int i = 0; i < n; i++) a->res.v[i].score = a->res.v[i].reg[0];
+        n = face_nms(a->res.v, n, 0.7f, FACE_NMS_MIN, 0);
+    }
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (cand_finite(&a->res.v[i]) && a->res.v[i].score >= a->m->opts.det_thresh) a->res.v[k++] = a->res.v[i];
+    st = face_list_fill(l, a->res.v, k, a->m->opts.max_faces, img->width, img->height);
+    l->n_found += capped;
+    return st;
+}
