@@ -49,16 +49,6 @@ typedef struct text_stats {
     int64_t per_cat[FSIFT_CAT_COUNT];
 } text_stats;
 
-static int write_json_escaped(FILE *o, const char *s) {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fputc('\\', o), fputc(c, o);
-        else if (c < 0x20) fprintf(o, "\\u%04x", c);
-        else fputc(c, o);
-    }
-    return 0;
-}
-
 /* s[0..n) as a JSON string body (UTF-8 passed through; controls, quote, backslash escaped). */
 static void write_json_bytes(FILE *o, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
@@ -169,7 +159,7 @@ static void write_kept(FILE *o, fsift_rows_format fmt, const fsift_row *row, con
         fputs(empty ? "\"facesift_match\": {\"category\": \"" : ", \"facesift_match\": {\"category\": \"", o);
         fputs(cat, o);
         fputs("\", \"term\": \"", o);
-        write_json_escaped(o, mt->term);
+        write_json_bytes(o, mt->term, strlen(mt->term));
         fputs("\"}}\n", o);
         return;
     }
