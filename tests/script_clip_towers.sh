@@ -8,18 +8,8 @@
 # and tests/oracle/ort_run.js; outputs must agree within max|a-b| / max(max|b|, 1e-3) <= 1e-4
 # (tests/oracle/compare.py, the runtime's tolerance). Exit 77 (skip) when an oracle is missing.
 set -uo pipefail
-SRC=${FSIFT_SOURCE_DIR:?}
-BIN=${FSIFT_BIN:?}
+. "$(dirname "$0")/oracle_env.sh" # SRC BIN PY ORACLE; exit 77 when an oracle is missing
 OUT=${FSIFT_BUILD_DIR:?}/clip_towers
-PY=/usr/bin/python3
-ORACLE=$SRC/tests/oracle
-
-if [ ! -d "$ORACLE/node_modules/onnxruntime-node" ]; then
-    echo "SKIP: onnxruntime-node is not installed (run scripts/setup-oracles.sh)"; exit 77
-fi
-if ! $PY -c 'import onnx, numpy' 2>/dev/null; then
-    echo "SKIP: python3-onnx / python3-numpy missing (run scripts/install-deps.sh)"; exit 77
-fi
 rm -rf "$OUT"
 $PY "$SRC/tests/clip_graphs.py" "$OUT" --layers 2 || { echo "FAIL: clip_graphs.py"; exit 1; }
 

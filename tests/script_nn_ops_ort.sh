@@ -7,18 +7,8 @@
 # <= 1e-4 (tests/oracle/compare.py). Cases where ONNX Runtime itself fails to run are
 # reported and not counted. Exit 77 (skip) with a reason when an oracle is missing.
 set -uo pipefail
-SRC=${FSIFT_SOURCE_DIR:?}
-BIN=${FSIFT_BIN:?}
+. "$(dirname "$0")/oracle_env.sh" # SRC BIN PY ORACLE; exit 77 when an oracle is missing
 OUT=${FSIFT_BUILD_DIR:?}/nn_ops_ort
-PY=/usr/bin/python3
-ORACLE=$SRC/tests/oracle
-
-if [ ! -d "$ORACLE/node_modules/onnxruntime-node" ]; then
-    echo "SKIP: onnxruntime-node is not installed (run scripts/setup-oracles.sh)"; exit 77
-fi
-if ! $PY -c 'import onnx, numpy' 2>/dev/null; then
-    echo "SKIP: python3-onnx / python3-numpy missing (run scripts/install-deps.sh)"; exit 77
-fi
 rm -rf "$OUT"
 mkdir -p "$OUT/cases"
 $PY "$SRC/tests/nn_ops_cases.py" "$OUT/cases" >"$OUT/gen.log" 2>&1 ||
