@@ -89,7 +89,7 @@ static int text_parquet(const char *path, const char *caption_col, const fsift_m
         kind[c] = t == FSIFT_PQ_FLOAT || t == FSIFT_PQ_DOUBLE ? 2
                   : (t == FSIFT_PQ_BOOLEAN || t == FSIFT_PQ_INT32 || t == FSIFT_PQ_INT64) ? 1 : 0;
     }
-    if (fsift_parquet_rows_open(path, names, nc, &r)) {
+    if (fsift_parquet_rows_open_reader(pq, names, nc, &r)) {
         rc = cli_fail(path);
         goto out;
     }

@@ -1,8 +1,9 @@
 /*
  * test_parquet.c — the parquet reader's encodings on the specification's own examples (RLE /
  * bit-packed hybrid, DELTA_BINARY_PACKED), hostile footers (huge list counts, deep nesting,
- * bad magic, lengths past the end) and, with `--dump FILE [COLUMN...]`, a JSON-lines dump of a
- * file that tests/script_parquet_oracle.sh compares with DuckDB's own export of the same
+ * bad magic, lengths past the end), the row cursor over an already-open reader (on
+ * fuzz/corpus/parquet/laion.parquet) and, with `--dump FILE [COLUMN...]`, a JSON-lines dump of
+ * a file that tests/script_parquet_oracle.sh compares with DuckDB's own export of the same
  * table. `--dump` exits 1 with the reader's message on an error.
  */
 #include <stdint.h>
@@ -88,6 +89,50 @@ static void test_hostile_footers(void) {
     memcpy(buf, "PAR1xxxx\x01\x00\x00\x00PARE", 16);
     CHECK(fsift_parquet_open_mem(buf, 16, NULL, &pq) == FSIFT_E_UNSUPPORTED);
     CHECK(fsift_parquet_open("/nonexistent/x.parquet", NULL, &pq) == FSIFT_E_IO);
+}
+
+/* The row cursor over an already-open reader (fsift_parquet_rows_open_reader) gives the same
+ * cells as the one that opens the file itself, borrows the reader (still usable after the
+ * cursor is freed, and after a failed open naming a missing column). */
+static void test_rows_over_reader(void) {
+    const char *src = getenv("FSIFT_SOURCE_DIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fuzz/corpus/parquet/laion.parquet", src ? src : ".");
+    const char *cols[] = {"TEXT", "hash", "WIDTH", "URL"};
+    fsift_parquet *pq = NULL;
+    fsift_parquet_rows *a = NULL, *b = NULL;
+    CHECK_OK(fsift_parquet_open(path, NULL, &pq));
+    if (!pq) return;
+    CHECK_OK(fsift_parquet_rows_open_reader(pq, cols, 4, &a));
+    CHECK_OK(fsift_parquet_rows_open(path, cols, 4, &b));
+    int64_t rows = 0;
+    int ka, kb;
+    for (;;) {
+        const char *va[4], *vb[4];
+        size_t la[4], lb[4];
+        ka = a ? fsift_parquet_rows_next(a, va, la) : -1;
+        kb = b ? fsift_parquet_rows_next(b, vb, lb) : -1;
+        CHECK(ka == kb);
+        if (ka != 1 || kb != 1) break;
+        rows++;
+        for (int i = 0; i < 4; i++)
+            CHECK(la[i] == lb[i] && !va[i] == !vb[i] && (!va[i] || !memcmp(va[i], vb[i], la[i])));
+    }
+    CHECK(ka == 0 && rows == fsift_parquet_num_rows(pq) && rows > 0);
+    fsift_parquet_rows_free(a);
+    fsift_parquet_rows_free(b);
+    const char *missing[] = {"TEXT", "nope"};
+    a = (fsift_parquet_rows *)1;
+    CHECK(fsift_parquet_rows_open_reader(pq, missing, 2, &a) == FSIFT_E_INVALID_ARG && !a);
+    CHECK(strstr(fsift_last_error(), "no column 'nope'") != NULL);
+    CHECK(fsift_parquet_rows_open_reader(pq, cols, 0, &a) == FSIFT_E_INVALID_ARG && !a);
+    /* the reader was only borrowed: it still reads */
+    fsift_parquet_column_data d;
+    memset(&d, 0, sizeof d);
+    CHECK_OK(fsift_parquet_read_column(pq, 0, fsift_parquet_find_column(pq, "TEXT"), &d));
+    CHECK(d.rows == fsift_parquet_row_group_rows(pq, 0));
+    fsift_parquet_column_data_free(&d);
+    fsift_parquet_free(pq);
 }
 
 static void json_str(const char *s, size_t n) {
@@ -207,5 +252,6 @@ int main(int argc, char **argv) {
     RUN(test_rle_spec);
     RUN(test_delta_spec);
     RUN(test_hostile_footers);
+    RUN(test_rows_over_reader);
     return test_summary();
 }

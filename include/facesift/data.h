@@ -175,6 +175,10 @@ int fsift_parquet_cell_text(const fsift_parquet_column_data *d, int64_t row, cha
 typedef struct fsift_parquet_rows fsift_parquet_rows;
 fsift_status fsift_parquet_rows_open(const char *path, const char *const *columns, int ncolumns,
                                      fsift_parquet_rows **out);
+/* The same cursor over a reader the caller opened (borrowed: it must outlive the cursor, and is
+ * not read through by anything else while the cursor is in use), so the footer is read once. */
+fsift_status fsift_parquet_rows_open_reader(fsift_parquet *pq, const char *const *columns, int ncolumns,
+                                            fsift_parquet_rows **out);
 /* Next row: returns 1 and fills vals[i]/lens[i] (NULL for a null cell; valid until the next
  * call), 0 at the end, or a negative fsift_status. */
 int fsift_parquet_rows_next(fsift_parquet_rows *r, const char **vals, size_t *lens);

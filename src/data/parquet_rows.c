@@ -4,7 +4,8 @@
  * The cursor decodes the chosen columns of one row group at a time (parquet.c) and hands out
  * each row's cells as byte strings: text columns as their bytes (borrowed from the decoded
  * chunk), numbers formatted into a per-column buffer. Memory is one row group's chosen
- * columns, bounded by the reader's limits. One thread at a time.
+ * columns, bounded by the reader's limits. The cursor opens its own reader from a path, or
+ * borrows one the caller already opened (its footer read once). One thread at a time.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -67,6 +68,7 @@ int fsift_parquet_cell_text(const fsift_parquet_column_data *d, int64_t row, cha
 
 struct fsift_parquet_rows {
     fsift_parquet *pq;
+    int owns_pq;       /* opened by fsift_parquet_rows_open (freed with the cursor) */
     int n;
     int *cols;
     fsift_parquet_column_data *data;
@@ -75,17 +77,17 @@ struct fsift_parquet_rows {
     int64_t row;       /* next row in it */
 };
 
-fsift_status fsift_parquet_rows_open(const char *path, const char *const *columns, int ncolumns,
-                                     fsift_parquet_rows **out) {
-    *out = NULL;
-    if (ncolumns <= 0) return fsift_error(FSIFT_E_INVALID_ARG, "parquet: no columns chosen");
+/* The cursor over the named columns of pq: taken when owns (freed with the cursor, or here on
+ * failure), else borrowed. label names the file in errors. */
+static fsift_status rows_new(fsift_parquet *pq, int owns, const char *label, const char *const *columns,
+                             int ncolumns, fsift_parquet_rows **out) {
     fsift_parquet_rows *r = calloc(1, sizeof *r);
-    if (!r) return fsift_error(FSIFT_E_NOMEM, "parquet: out of memory");
-    fsift_status st = fsift_parquet_open(path, NULL, &r->pq);
-    if (st) {
-        free(r);
-        return st;
+    if (!r) {
+        if (owns) fsift_parquet_free(pq);
+        return fsift_error(FSIFT_E_NOMEM, "parquet: out of memory");
     }
+    r->pq = pq;
+    r->owns_pq = owns;
     r->n = ncolumns;
     r->cols = calloc((size_t)ncolumns, sizeof *r->cols);
     r->data = calloc((size_t)ncolumns, sizeof *r->data);
@@ -106,13 +108,30 @@ fsift_status fsift_parquet_rows_open(const char *path, const char *const *column
                 if (w < 0) break;
                 k += (size_t)w;
             }
-            st = fsift_error(FSIFT_E_INVALID_ARG, "%s: no column '%s' (columns: %s)", path, columns[i], list);
+            fsift_status st = fsift_error(FSIFT_E_INVALID_ARG, "%s: no column '%s' (columns: %s)", label, columns[i], list);
             fsift_parquet_rows_free(r);
             return st;
         }
     }
     *out = r;
     return FSIFT_OK;
+}
+
+fsift_status fsift_parquet_rows_open(const char *path, const char *const *columns, int ncolumns,
+                                     fsift_parquet_rows **out) {
+    *out = NULL;
+    if (ncolumns <= 0) return fsift_error(FSIFT_E_INVALID_ARG, "parquet: no columns chosen");
+    fsift_parquet *pq;
+    fsift_status st = fsift_parquet_open(path, NULL, &pq);
+    if (st) return st;
+    return rows_new(pq, 1, path, columns, ncolumns, out);
+}
+
+fsift_status fsift_parquet_rows_open_reader(fsift_parquet *pq, const char *const *columns, int ncolumns,
+                                            fsift_parquet_rows **out) {
+    *out = NULL;
+    if (ncolumns <= 0) return fsift_error(FSIFT_E_INVALID_ARG, "parquet: no columns chosen");
+    return rows_new(pq, 0, "parquet", columns, ncolumns, out);
 }
 
 int fsift_parquet_rows_next(fsift_parquet_rows *r, const char **vals, size_t *lens) {
@@ -143,7 +162,7 @@ void fsift_parquet_rows_free(fsift_parquet_rows *r) {
     free(r->data);
     free(r->cols);
     free(r->bufs);
-    fsift_parquet_free(r->pq);
+    if (r->owns_pq) fsift_parquet_free(r->pq);
     free(r);
 }
 
