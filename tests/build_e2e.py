@@ -24,9 +24,12 @@ real default models).
       paths resolve relative to the JSONL's folder; .npy loads as float32 (D,).
   build_e2e.py check-release DIR N
       FaceID-6M layout: 0..N-1 .png (real PNGs), .npy, face/.png; faceid6m.jsonl has N lines.
-  build_e2e.py check-report HTML KEPT
+  build_e2e.py check-report HTML KEPT [OUT]
       The report parses, has the funnel + 4 histograms as inline SVG, one 240 px inline JPEG
-      thumbnail per kept sample (up to 24), and refers to nothing outside the page.
+      thumbnail per kept sample (up to 24), and refers to nothing outside the page. With OUT:
+      the reasons files carry a "thumb" (JPEG, longest side 128) only on rejects decided after
+      the decode, at most 6 per reason per shard, and the page shows exactly those among the
+      first 6 examples of each reason.
   build_e2e.py sha DIR
       sha256 of every file under DIR (stats files without their "run" member), one per line.
 """
@@ -340,9 +343,37 @@ def check_release(d, n):
     return ok
 
 
-def check_report(path, kept):
+THUMB_REASONS = ('too_few_faces', 'too_many_faces', 'face_too_small', 'face_error')
+
+
+def reject_thumbs(out):
+    """Checks the "thumb" fields of OUT's reasons files; returns (ok, thumbnails the report
+    should show: those among the first 6 examples of each reason, shards in order)."""
+    import base64
+    ok, shown, listed = True, 0, {}
+    for n in sorted(x for x in os.listdir(out) if x.endswith('_reasons.jsonl')):
+        per = {}
+        for line in open(os.path.join(out, n)):
+            j = json.loads(line)
+            r = j['reason']
+            listed[r] = listed.get(r, 0) + 1
+            if 'thumb' not in j:
+                continue
+            per[r] = per.get(r, 0) + 1
+            shown += listed[r] <= 6
+            im = Image.open(io.BytesIO(base64.b64decode(j['thumb'], validate=True)))
+            if r not in THUMB_REASONS or per[r] > 6 or im.format != 'JPEG' or max(im.size) > 128:
+                print(f'{n} {j["key"]}: thumbnail {im.format} {im.size} on {r} (#{per[r]})')
+                ok = False
+        print(f'{n}: reject thumbnails {per}')
+    return ok, shown
+
+
+def check_report(path, kept, out=None):
     """Self-contained page: parses, 1 funnel + 4 histogram SVGs, one inline JPEG per kept
-    sample (up to 24) that Pillow decodes, no external resource."""
+    sample (up to 24) that Pillow decodes, no external resource; with out, the reject
+    thumbnails (class "rj") are those of out's reasons files."""
+
     import base64
     import html.parser
     import re
@@ -352,6 +383,7 @@ def check_report(path, kept):
             super().__init__()
             self.svg = 0
             self.imgs = []
+            self.rejects = []
             self.external = []
 
         def handle_starttag(self, tag, attrs):
@@ -363,7 +395,7 @@ def check_report(path, kept):
                 if v and not v.startswith('data:'):
                     self.external.append(v)
             if tag == 'img':
-                self.imgs.append(a.get('src', ''))
+                (self.rejects if a.get('class') == 'rj' else self.imgs).append(a.get('src', ''))
             if tag in ('script', 'link', 'iframe'):
                 self.external.append(tag)
 
@@ -376,6 +408,15 @@ def check_report(path, kept):
         im = Image.open(io.BytesIO(base64.b64decode(m.group(1)))) if m else None
         if not im or im.width != 240:
             ok = False
+    for src in p.rejects:
+        m = re.match(r'data:image/jpeg;base64,(.*)$', src)
+        im = Image.open(io.BytesIO(base64.b64decode(m.group(1)))) if m else None
+        if not im or max(im.size) > 128:
+            ok = False
+    if out:
+        tok, want = reject_thumbs(out)
+        print(f'report: {len(p.rejects)} reject thumbnails, {want} expected')
+        ok = ok and tok and len(p.rejects) == want
     print(f'report: {p.svg} svg, {len(p.imgs)} thumbnails, external {p.external[:3]}: {"ok" if ok else "FAILED"}')
     return ok
 
@@ -410,7 +451,7 @@ def main():
     if cmd == 'check-release':
         return 0 if check_release(sys.argv[2], sys.argv[3]) else 1
     if cmd == 'check-report':
-        return 0 if check_report(sys.argv[2], sys.argv[3]) else 1
+        return 0 if check_report(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None) else 1
     if cmd == 'sha':
         sha(sys.argv[2])
         return 0

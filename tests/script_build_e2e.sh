@@ -76,7 +76,7 @@ fi
 step "report"
 kept1=$(cat out1/*_reasons.jsonl | grep -c '"reason":"kept"')
 "$BIN" report out1 -o report.html >/dev/null || bad "report"
-$PY "$T" check-report report.html "$kept1" || bad "report content"
+$PY "$T" check-report report.html "$kept1" out1 || bad "report content"
 
 step "other inputs: folder, JSONL list, CSV list"
 if [ $LIGHT = 0 ]; then

@@ -652,6 +652,133 @@ static void test_zstd(void) {
     CHECK(system(cmd) == 0);
 }
 
+/* ---- reject thumbnails: which rejects carry one, how many, same bytes at 1 and 3 threads ---- */
+
+/* base64 → bytes (the test's own decoder); returns the length, or -1 on a bad character. */
+static long b64_decode(const char *s, size_t n, uint8_t *out) {
+    long o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n && s[i] != '='; i++) {
+        const char *tab = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const char *q = memchr(tab, s[i], 64);
+        if (!q || !s[i]) return -1;
+        acc = acc << 6 | (uint32_t)(q - tab);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t)(acc >> bits & 0xff);
+        }
+    }
+    return o;
+}
+
+/* The "thumb" of a reasons line (up to its end) decoded into *img; 0 when it has none. */
+static int line_thumb(const char *line, const char *end, fsift_image *img) {
+    const char *t = strstr(line, ",\"thumb\":\"");
+    if (!t || t > end) return 0;
+    t += 10;
+    const char *q = memchr(t, '"', (size_t)(end - t));
+    if (!q) return -1;
+    uint8_t *jpg = malloc((size_t)(q - t));
+    long n = jpg ? b64_decode(t, (size_t)(q - t), jpg) : -1;
+    fsift_status s = n > 0 ? fsift_image_decode(jpg, (size_t)n, NULL, img, NULL) : FSIFT_E_FORMAT;
+    free(jpg);
+    return s ? -1 : 1;
+}
+
+static void test_reject_thumbs(void) {
+    enum { N = 27 };
+    static spec v[N];
+    static char keys[N][16];
+    char dir[700], in[800], o1[700], o3[700], p[2000];
+    snprintf(dir, sizeof dir, "%s/thumbs_in", work);
+    mkdir(dir, 0755);
+    /* 9 too_few_faces and 8 too_many_faces (more than the 6 kept), interleaved with face_too_small,
+       the rejects decided before the decode (no thumbnail) and kept samples */
+    for (int i = 0; i < N; i++) {
+        snprintf(keys[i], sizeof keys[i], "t%03d", i);
+        int kind = i % 9;
+        v[i] = (spec){keys[i], 600 + 4 * i, 560, 0, 40, i & 1, 0, 0, 0, 0, 0, 0, FSIFT_R_TOO_FEW_FACES};
+        if (kind == 1 || kind == 4 || kind == 7) v[i].faces = 4 + i % 2, v[i].expect = FSIFT_R_TOO_MANY_FACES;
+        if (kind == 2) v[i].faces = 1, v[i].face_pct = 12, v[i].expect = FSIFT_R_FACE_TOO_SMALL;
+        if (kind == 5) v[i].bad_caption = 1, v[i].expect = FSIFT_R_CAPTION;
+        if (kind == 8) v[i].faces = 1, v[i].expect = FSIFT_R_KEPT;
+        if (i == 3) v[i].w = 480, v[i].expect = FSIFT_R_RESOLUTION;
+        if (i == 12) v[i].corrupt = 1, v[i].jpeg = 0, v[i].expect = FSIFT_R_DECODE_ERROR;
+        if (i == 21) v[i].w = 2000, v[i].h = 1200, v[i].jpeg = 1; /* decoded at 1/4 scale */
+    }
+    snprintf(in, sizeof in, "%s/t.tar", dir);
+    write_shard(in, v, N);
+    snprintf(o1, sizeof o1, "%s/thumbs1", work);
+    snprintf(o3, sizeof o3, "%s/thumbs3", work);
+    const char *inputs[] = {in};
+    fsift_build_options o;
+    opts(&o, o1, 1);
+    CHECK_OK(fsift_build_run(&o, inputs, 1, NULL));
+    opts(&o, o3, 3);
+    CHECK_OK(fsift_build_run(&o, inputs, 1, NULL));
+    check_reasons(o1, 0, v, N);
+    snprintf(p, sizeof p, "cmp -s '%s/00000_reasons.jsonl' '%s/00000_reasons.jsonl'", o1, o3);
+    CHECK_MSG(system(p) == 0, "reasons with thumbnails differ at 1 and 3 threads");
+    snprintf(p, sizeof p, "%s/00000_reasons.jsonl", o1);
+    void *d;
+    size_t sz;
+    CHECK_OK(fsift_file_read(p, 1 << 24, &d, &sz));
+    if (!d) return;
+    int seen[FSIFT_R_COUNT] = {0}, thumbs = 0;
+    const char *line = d;
+    for (int i = 0; i < N && line && *line; i++) {
+        const char *end = strchr(line, '\n');
+        if (!end) break;
+        int r = v[i].expect;
+        int want = (r == FSIFT_R_TOO_FEW_FACES || r == FSIFT_R_TOO_MANY_FACES || r == FSIFT_R_FACE_TOO_SMALL) && seen[r] < 6;
+        seen[r]++;
+        fsift_image t = {0};
+        int got = line_thumb(line, end, &t);
+        CHECK_MSG(got == want, "%s (%s): thumbnail %d, want %d", v[i].key, fsift_reason_name(r), got, want);
+        if (got == 1) {
+            thumbs++;
+            /* longest side 128, the source's aspect ratio, the source's colour away from the boxes */
+            int big = t.width > t.height ? t.width : t.height;
+            double ar = (double)v[i].w / v[i].h;
+            CHECK_MSG(big == 128 && fabs((double)t.width / t.height - ar) < 0.05, "%s: thumbnail %dx%d of %dx%d", v[i].key,
+                      t.width, t.height, v[i].w, v[i].h);
+            const uint8_t *px = t.data + (size_t)(t.height - 3) * t.stride + (size_t)(t.width - 3) * 3;
+            int want_rgb[3] = {40 * v[i].faces, v[i].face_pct * 255 / 100, 77};
+            for (int c = 0; c < 3; c++)
+                CHECK_MSG(abs(px[c] - want_rgb[c]) <= 12, "%s: corner channel %d = %d, want %d", v[i].key, c, px[c], want_rgb[c]);
+            if (r != FSIFT_R_TOO_FEW_FACES) { /* the largest face's box, green, from the top-left corner: its top edge */
+                const uint8_t *edge = t.data + 2 * 3;
+                CHECK_MSG(edge[1] > want_rgb[1] + 50, "%s: no box drawn (green %d)", v[i].key, edge[1]);
+            }
+        }
+        fsift_image_free(&t);
+        line = end + 1;
+    }
+    CHECK_MSG(thumbs == 6 + 6 + 3, "%d thumbnails", thumbs);
+    free(d);
+    /* the report shows them as data URIs, next to the key and detail */
+    char html[800];
+    snprintf(html, sizeof html, "%s/report.html", work);
+    CHECK_OK(fsift_report(o1, html));
+    char *h = NULL;
+    if (!fsift_file_read(html, 1 << 26, &d, &sz)) h = d;
+    int n_rj = 0;
+    for (const char *q = h; q && (q = strstr(q, "class=\"rj\" src=\"data:image/jpeg;base64,")); q++) n_rj++;
+    CHECK_MSG(n_rj == 15, "report: %d reject thumbnails", n_rj);
+    CHECK(h && strstr(h, "<code>t001</code> (shard 00000)<br>5 faces"));
+    CHECK(h && strstr(h, "<li><code>t005</code> (shard 00000): caption matches no lexicon term</li>"));
+    free(h);
+    /* merge keeps them */
+    char m[800];
+    snprintf(m, sizeof m, "%s/thumbs_merged", work);
+    const char *dirs[] = {o3};
+    CHECK_OK(fsift_merge(dirs, 1, m));
+    snprintf(p, sizeof p, "cmp -s '%s/00000_reasons.jsonl' '%s/00000_reasons.jsonl'", o1, m);
+    CHECK_MSG(system(p) == 0, "merge changed the reasons file");
+}
+
 /* ---- crash safety: SIGKILL at 20 random moments on a 240-sample input --------------------- */
 
 static void gen_big(const char *dir, spec *v, int per_shard, int shards) {
@@ -763,6 +890,7 @@ int main(void) {
     RUN(test_truncated);
     RUN(test_zstd);
     RUN(test_folder_and_lists);
+    RUN(test_reject_thumbs);
     RUN(test_crash_resume);
     return test_summary();
 }

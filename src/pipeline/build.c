@@ -14,6 +14,10 @@
  *
  * Shards are processed one after another; the threads work inside a shard (order.c). Each
  * worker keeps its face-analyzer state for the whole run.
+ *
+ * A reasons line may end with "thumb" (base64 JPEG, thumb.c): the first PIPE_THUMBS_MAX
+ * rejects of each post-decode reason in the shard carry one; the writer counts them in
+ * shard_run.thumbs, which the workers read to skip thumbnails no longer needed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -120,6 +124,7 @@ typedef struct shard_run {
     int64_t counts[FSIFT_R_COUNT], samples;
     double ms[ST_COUNT], read_ms;
     jbuf reasons;
+    atomic_int thumbs[FSIFT_R_COUNT]; /* thumbnails written per reason (writer: stores; workers: loads) */
 } shard_run;
 
 static int cb_read(void *ctx, fsift_sample *s) {
@@ -153,6 +158,18 @@ static fsift_status cb_write(void *ctx, pipe_slot *slot) {
     if (r->seen_w > 0) jb_printf(&sr->reasons, ",\"width\":%d,\"height\":%d", r->seen_w, r->seen_h);
     if (r->seen_faces >= 0) jb_printf(&sr->reasons, ",\"n_faces\":%d", r->seen_faces);
     if (r->seen_faces > 0) jb_printf(&sr->reasons, ",\"area_ratio\":%.6f,\"det_score\":%.6f", r->seen_ratio, r->seen_score);
+    if (r->thumb && pipe_thumb_reason(r->reason)) {
+        int have = atomic_load_explicit(&sr->thumbs[r->reason], memory_order_relaxed);
+        if (have < PIPE_THUMBS_MAX) { /* the first ones in input order, whatever the threads did */
+            jb_puts(&sr->reasons, ",\"thumb\":\"");
+            jb_raw(&sr->reasons, r->thumb, r->thumb_size);
+            jb_puts(&sr->reasons, "\"");
+            atomic_store_explicit(&sr->thumbs[r->reason], have + 1, memory_order_relaxed);
+        }
+    }
+    free(r->thumb); /* done with it here (pipe_result_clear frees it on the other paths) */
+    r->thumb = NULL;
+    r->thumb_size = 0;
     jb_puts(&sr->reasons, "}\n");
     fsift_status st = FSIFT_OK;
     if (r->reason == FSIFT_R_KEPT) {
@@ -270,6 +287,8 @@ static fsift_status run_shard(const fsift_build_options *o, void **states, const
     sr.o = o;
     sr.cfg.o = o;
     sr.cfg.input_name = sh->name;
+    for (int i = 0; i < FSIFT_R_COUNT; i++) atomic_init(&sr.thumbs[i], 0);
+    sr.cfg.thumbs_written = sr.thumbs;
     sr.face_states = states;
     sr.next_n = first_id;
     sr.rl = rl;

@@ -6,6 +6,7 @@
 #ifndef FSIFT_PIPE_INTERNAL_H
 #define FSIFT_PIPE_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "facesift/data.h"
@@ -56,6 +57,9 @@ typedef struct pipe_result {
     float seen_ratio, seen_score; /* largest face's area share and score */
     float bbox[4], kps[5][2];
     double ms[ST_COUNT];
+    char *thumb;              /* rejects after the decode: a thumbnail as base64 JPEG text,
+                                 or NULL (thumb.c); owned */
+    size_t thumb_size;        /* its length */
 } pipe_result;
 
 void pipe_result_clear(pipe_result *r);
@@ -63,10 +67,28 @@ void pipe_result_clear(pipe_result *r);
 typedef struct pipe_stage_cfg {
     const fsift_build_options *o;
     const char *input_name;   /* recorded as "source_shard" */
+    atomic_int *thumbs_written; /* [FSIFT_R_COUNT]: reject thumbnails the writer has put in
+                                   this shard's reasons file; NULL: make none */
 } pipe_stage_cfg;
 
 /* Applies the rules to one sample and fills r (never fails: problems become reasons). */
 void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sample *s, pipe_result *r);
+
+/* ---- reject thumbnails (thumb.c) ----------------------------------------------------- */
+
+#define PIPE_THUMBS_MAX 6   /* thumbnails per reject reason per output shard */
+#define PIPE_THUMB_SIDE 128 /* their longest side, px */
+
+/* 1 for the reasons decided after the decode (the ones a thumbnail can show). */
+int pipe_thumb_reason(int reason);
+/* Appends the base64 text of d[0..n) to b. */
+void pipe_base64(jbuf *b, const uint8_t *d, size_t n);
+/* For a reject decided after the decode, while the shard still needs examples of its
+ * reason (cfg->thumbs_written): a thumbnail of img (borrowed; the image the rules saw) into
+ * r->thumb, with fl's boxes and landmarks drawn when the faces decided (fl may be NULL; its
+ * pixels are those of a frame frame_w wide, scaled onto img). Failures leave r->thumb NULL. */
+void pipe_reject_thumb(const pipe_stage_cfg *cfg, const fsift_image *img, const fsift_face_list *fl, int frame_w,
+                       pipe_result *r);
 
 /* ---- ordered runner (order.c) -------------------------------------------------------- */
 

@@ -4,7 +4,8 @@
  *
  * Sources: the stats files (the funnel of reasons, versions, flags, time per stage), the
  * reasons files (per-sample size, face count, largest-face share and score, the detail of
- * each reject: histograms and reject examples), and the first kept samples of the tars (the
+ * each reject: histograms and reject examples, with the thumbnail the build stored for the
+ * rejects decided after the decode — thumb.c), and the first kept samples of the tars (the
  * contact sheet: each image scaled to a 240 px wide thumbnail with every stored face's box
  * and 5 landmarks drawn). The page is a function of OUT only, except its timing table.
  */
@@ -18,7 +19,8 @@
 #include "pipe_internal.h"
 
 #define SHEET_MAX 24   /* thumbnails on the contact sheet */
-#define EXAMPLES_MAX 6 /* examples listed per reject reason */
+#define EXAMPLES_MAX PIPE_THUMBS_MAX /* examples listed per reject reason (the build keeps as
+                                          many thumbnails per reason and shard) */
 #define THUMB_W 240
 
 typedef struct vec {
@@ -44,19 +46,6 @@ static void html_text(jbuf *b, const char *s) {
         else if (*s == '&') jb_puts(b, "&amp;");
         else if (*s == '"') jb_puts(b, "&quot;");
         else jb_raw(b, s, 1);
-    }
-}
-
-static void base64(jbuf *b, const uint8_t *d, size_t n) {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char q[4];
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0) | (i + 2 < n ? d[i + 2] : 0);
-        q[0] = tab[v >> 18 & 63];
-        q[1] = tab[v >> 12 & 63];
-        q[2] = i + 1 < n ? tab[v >> 6 & 63] : '=';
-        q[3] = i + 2 < n ? tab[v & 63] : '=';
-        jb_raw(b, q, 4);
     }
 }
 
@@ -134,7 +123,7 @@ static void thumb(jbuf *b, const fsift_sample *s) {
     }
     if (jpg) {
         jb_puts(b, "<figure class=\"t\"><img alt=\"\" src=\"data:image/jpeg;base64,");
-        base64(b, jpg, jn);
+        pipe_base64(b, jpg, jn);
         jb_puts(b, "\"><figcaption>");
         html_text(b, s->key);
         json_t *c = json_object_get(j, "caption");
@@ -151,6 +140,41 @@ static void thumb(jbuf *b, const fsift_sample *s) {
     fsift_image_free(&im);
     fsift_image_free(&sm);
     json_decref(j);
+}
+
+/* Whether s is base64 text (what may go into a data URI unescaped). */
+static int is_base64(const char *s, size_t n) {
+    if (n == 0 || n % 4) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+                 (c == '=' && i + 2 >= n);
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+/* One reject example (a reasons line): a figure with its thumbnail when the build stored one
+ * (figs), a list item otherwise (items). */
+static void reject_example(jbuf *items, jbuf *figs, json_t *r, const char *shard) {
+    const char *key = json_string_value(json_object_get(r, "key"));
+    const char *dt = json_string_value(json_object_get(r, "detail"));
+    json_t *th = json_object_get(r, "thumb");
+    const char *tv = json_string_value(th);
+    size_t tn = json_string_length(th);
+    int fig = tv && is_base64(tv, tn);
+    jbuf *b = fig ? figs : items;
+    if (fig) {
+        jb_puts(b, "<figure class=\"r\"><img alt=\"\" class=\"rj\" src=\"data:image/jpeg;base64,");
+        jb_raw(b, tv, tn);
+        jb_puts(b, "\"><figcaption><code>");
+    } else {
+        jb_puts(b, "<li><code>");
+    }
+    html_text(b, key ? key : "");
+    jb_printf(b, "</code> (shard %s)%s", shard, fig ? "<br>" : ": ");
+    html_text(b, dt ? dt : "");
+    jb_puts(b, fig ? "</figcaption></figure>" : "</li>");
 }
 
 static const char *const funnel_label[FSIFT_R_COUNT] = {
@@ -186,9 +210,10 @@ fsift_status fsift_report(const char *out_dir, const char *html_path) {
     int64_t reasons[FSIFT_R_COUNT] = {0}, samples = 0;
     double ms[ST_COUNT] = {0}, wall = 0;
     vec side = {0}, nfaces = {0}, ratio = {0}, score = {0};
-    jbuf ex[FSIFT_R_COUNT];
+    jbuf ex[FSIFT_R_COUNT], exfig[FSIFT_R_COUNT];
     int nex[FSIFT_R_COUNT] = {0};
     memset(ex, 0, sizeof ex);
+    memset(exfig, 0, sizeof exfig);
     json_t *first_stats = NULL;
     char p[4200];
     for (int i = 0; i < n; i++) {
@@ -205,8 +230,9 @@ fsift_status fsift_report(const char *out_dir, const char *html_path) {
         else json_decref(st);
         snprintf(p, sizeof p, "%s/%s_reasons.jsonl", out_dir, names[i]);
         FILE *f = fopen(p, "r");
-        char line[8192];
-        while (f && fgets(line, sizeof line, f)) {
+        char *line = NULL; /* a line with a thumbnail is several kB */
+        size_t line_cap = 0;
+        while (f && getline(&line, &line_cap, f) > 0) {
             json_t *r = json_loads(line, 0, &err);
             if (!r) continue;
             json_t *w = json_object_get(r, "width"), *h = json_object_get(r, "height");
@@ -224,22 +250,18 @@ fsift_status fsift_report(const char *out_dir, const char *html_path) {
             for (int k = 1; why && k < FSIFT_R_COUNT; k++)
                 if (!strcmp(why, fsift_reason_name(k)) && nex[k] < EXAMPLES_MAX) {
                     nex[k]++;
-                    jb_puts(&ex[k], "<li><code>");
-                    html_text(&ex[k], json_string_value(json_object_get(r, "key")) ? json_string_value(json_object_get(r, "key")) : "");
-                    jb_printf(&ex[k], "</code> (shard %s): ", names[i]);
-                    const char *dt = json_string_value(json_object_get(r, "detail"));
-                    html_text(&ex[k], dt ? dt : "");
-                    jb_puts(&ex[k], "</li>");
+                    reject_example(&ex[k], &exfig[k], r, names[i]);
                 }
             json_decref(r);
         }
+        free(line);
         if (f) fclose(f);
     }
     jbuf b = {0};
     jb_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>facesift build report</title>"
                 "<style>body{font:14px sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse}"
                 "td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}"
-                "figure{display:inline-block;margin:8px}figure.t{width:240px;vertical-align:top}figcaption{font-size:12px}"
+                "figure{display:inline-block;margin:8px}figure.t{width:240px;vertical-align:top}figure.r{width:136px;vertical-align:top}figcaption{font-size:12px}"
                 "code{font-size:12px}</style></head><body>\n<h1>facesift build report</h1>\n<p>");
     html_text(&b, out_dir);
     jb_printf(&b, ": %d shards, %lld samples, %lld kept (%.2f%%).</p>\n", n, (long long)samples, (long long)reasons[0],
@@ -294,9 +316,18 @@ fsift_status fsift_report(const char *out_dir, const char *html_path) {
     jb_puts(&b, "<h2>Examples of each reject reason</h2>\n");
     for (int k = 1; k < FSIFT_R_COUNT; k++) {
         if (!nex[k]) continue;
-        jb_printf(&b, "<h3>%s (%lld)</h3><ul>", fsift_reason_name(k), (long long)reasons[k]);
-        jb_raw(&b, ex[k].p, ex[k].n);
-        jb_puts(&b, "</ul>\n");
+        jb_printf(&b, "<h3>%s (%lld)</h3>", fsift_reason_name(k), (long long)reasons[k]);
+        if (exfig[k].n) {
+            jb_puts(&b, "<div>");
+            jb_raw(&b, exfig[k].p, exfig[k].n);
+            jb_puts(&b, "</div>");
+        }
+        if (ex[k].n) {
+            jb_puts(&b, "<ul>");
+            jb_raw(&b, ex[k].p, ex[k].n);
+            jb_puts(&b, "</ul>");
+        }
+        jb_puts(&b, "\n");
     }
     jb_puts(&b, "<h2>Run</h2>\n<table><tr><th>stage</th><th>ms (summed over samples)</th></tr>\n");
     for (int k = 0; k < ST_COUNT; k++) jb_printf(&b, "<tr><td>%s</td><td>%.0f</td></tr>\n", pipe_stage_names[k], ms[k]);
@@ -311,7 +342,10 @@ fsift_status fsift_report(const char *out_dir, const char *html_path) {
     free(fj);
     fsift_status s = b.oom ? fsift_error(FSIFT_E_NOMEM, "out of memory") : fsift_file_write_atomic(html_path, b.p, b.n);
     jb_free(&b);
-    for (int k = 0; k < FSIFT_R_COUNT; k++) jb_free(&ex[k]);
+    for (int k = 0; k < FSIFT_R_COUNT; k++) {
+        jb_free(&ex[k]);
+        jb_free(&exfig[k]);
+    }
     json_decref(first_stats);
     free(side.v);
     free(nfaces.v);
