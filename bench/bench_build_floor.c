@@ -1,15 +1,15 @@
 /*
  * bench_build_floor.c — the floor under `facesift build`: for every sample of a webdataset
  * shard, only what the pipeline cannot avoid on a sample it rejects at the face rules —
- * the header probe, the decode at the DCT scale build uses (the smallest whose longer side
- * is still ≥ the pre-filter side, 320), the resize to that side, and the detector —
+ * the header probe, the decode at the DCT scale build uses (fsift_pipe_prefilter_denom of
+ * the pre-filter side, 256), the resize to that side, and the detector —
  * single-threaded, in one loop, no I/O besides
  * reading the shard. Prints one JSON line: samples, ms per stage, samples/s.
  *
  * Samples whose shorter side is under --min-side (513) are only probed, as in the pipeline.
  *
  * usage: bench_build_floor SHARD.tar [--models SET] [--det-size 640] [--min-side 513]
- *                          [--prefilter-side 320]
+ *                          [--prefilter-side 256]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +17,11 @@
 
 #include "facesift/data.h"
 #include "facesift/face.h"
+#include "facesift/pipeline.h"
 
 int main(int argc, char **argv) {
     const char *shard = NULL, *models = "default";
-    int det_size = 640, min_side = 513, pre = 320;
+    int det_size = 640, min_side = 513, pre = 256;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--models") && i + 1 < argc) models = argv[++i];
         else if (!strcmp(argv[i], "--det-size") && i + 1 < argc) det_size = atoi(argv[++i]);
@@ -66,12 +67,7 @@ int main(int argc, char **argv) {
         if (s.image && !fsift_image_probe(s.image, s.image_size, &o, &info) &&
             (info.width < info.height ? info.width : info.height) >= min_side) {
             int W = info.width > info.height ? info.width : info.height;
-            if (info.format == FSIFT_IMG_JPEG)
-                for (int d = 8; d >= 2; d /= 2)
-                    if ((W + d - 1) / d >= pre) {
-                        o.scale_denom = d;
-                        break;
-                    }
+            if (info.format == FSIFT_IMG_JPEG) o.scale_denom = fsift_pipe_prefilter_denom(W, pre);
             if (fsift_image_decode(s.image, s.image_size, &o, &img, NULL)) img.data = NULL;
             int big = img.width > img.height ? img.width : img.height;
             if (img.data && pre > 0 && big > pre) {

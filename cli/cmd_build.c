@@ -18,7 +18,7 @@ static void build_usage(FILE *f) {
             "usage: facesift build INPUT... -o OUT [--threads N] [--shard I/N] [--layout wds|faceid6m]\n"
             "                      [--instantid-jsonl] [--models SET] [--min-side 513] [--min-faces 1]\n"
             "                      [--max-faces 3] [--min-face-ratio 0.04] [--det-thresh 0.5]\n"
-            "                      [--det-size 640] [--prefilter-side 320] [--no-full-redetect]\n"
+            "                      [--det-size 640] [--prefilter-side 256] [--full-redetect]\n"
             "                      [--no-text-filter] [--lexicon DIR]\n"
             "                      [--image-format source|png|jpg] [--jpeg-quality 95]\n"
             "                      [--input-shard-size 10000] [--max-pixels N] [--max-file-bytes N]\n"
@@ -44,12 +44,13 @@ static void build_usage(FILE *f) {
             "  --det-thresh T       detector score threshold (default 0.5)\n"
             "  --det-size N         SCRFD detector canvas (default 640)\n"
             "  --prefilter-side N   the face rules first run on the image scaled to a longer\n"
-            "                       side of N (default 320: JPEGs decoded at the smallest DCT\n"
-            "                       scale >= N, then resized); samples that pass are detected\n"
-            "                       again at full size and that result decides and is stored.\n"
-            "                       0: detect at full size only\n"
-            "  --no-full-redetect   map the scaled detection onto the full image instead\n"
-            "                       (faster; landmarks a few px coarser)\n"
+            "                       side of N (default 256: JPEGs decoded at the DCT scale\n"
+            "                       nearest above 3/4 N, then resized); the faces of samples\n"
+            "                       that pass get their landmarks, boxes and scores from the\n"
+            "                       full-size pixels (O-Net on their crops) and that result\n"
+            "                       decides and is stored. 0: detect at full size only\n"
+            "  --full-redetect      detect samples that pass again at full size instead of\n"
+            "                       refining the pre-filter's faces (slower)\n"
             "  --no-text-filter     keep samples whatever their caption\n"
             "  --lexicon DIR        caption lexicons (default: the built-in ones)\n"
             "  --image-format F     source (default for wds: the source bytes unless EXIF\n"
@@ -92,7 +93,7 @@ int cmd_build(int argc, char **argv) {
     o.progress = 1;
     const char *models = "default", *lexicon = NULL;
     double det_thresh = 0.5;
-    long det_size = 640, prefilter = 320;
+    long det_size = 640, prefilter = -1; /* -1: the face step's own (256) */
     int image_format_set = 0;
     const char **inputs = calloc((size_t)argc, sizeof *inputs);
     int n_in = 0;
@@ -108,7 +109,9 @@ int cmd_build(int argc, char **argv) {
             return CLI_OK;
         } else if (!strcmp(a, "--no-text-filter")) {
             o.text_filter = 0;
-        } else if (!strcmp(a, "--no-full-redetect")) {
+        } else if (!strcmp(a, "--full-redetect")) {
+            o.full_redetect = 1;
+        } else if (!strcmp(a, "--no-full-redetect")) { /* the default since 0.1: kept for old command lines */
             o.full_redetect = 0;
         } else if (!strcmp(a, "--instantid-jsonl")) {
             o.instantid_jsonl = 1;
@@ -204,7 +207,8 @@ int cmd_build(int argc, char **argv) {
     }
     fsift_pipe_face_ops face;
     fsift_pipe_face_ops_models(fm, &face);
-    face.det_size = (int)prefilter;
+    if (prefilter >= 0) face.det_size = (int)prefilter;
+    prefilter = face.det_size;
     o.face = &face;
     fsift_matcher *matcher = NULL;
     fsift_pipe_text_ops text;

@@ -82,7 +82,17 @@ static int t_match(void *ctx, const char *text, size_t len, fsift_text_match *m)
     return 1;
 }
 
-static fsift_pipe_face_ops FACE = {NULL, "testdet", "testrec", 8, 256, NULL, NULL, t_detect, t_embed};
+/* the fake refine: detection again on the full-size pixels (exact, so the tests can tell the
+   refined result from the mapped one) */
+static fsift_status t_refine(void *state, const fsift_image *img, fsift_face_list *faces) {
+    return t_detect(state, img, faces);
+}
+
+static fsift_pipe_face_ops FACE = {.detector_id = "testdet", .recognizer_id = "testrec", .embedding_dim = 8,
+                                   .det_size = 256, .detect = t_detect, .refine = t_refine, .embed = t_embed};
+/* no refine step: the pre-filter's faces are only mapped onto the full image */
+static fsift_pipe_face_ops FACE_NOREFINE = {.detector_id = "testdet", .recognizer_id = "testrec", .embedding_dim = 8,
+                                            .det_size = 256, .detect = t_detect, .embed = t_embed};
 static fsift_pipe_text_ops TEXT = {NULL, t_match};
 
 /* ---- input generation ------------------------------------------------------------------------ */
@@ -361,13 +371,15 @@ static void test_rules_and_threads(void) {
     fsift_tar_reader_close(r);
 }
 
-/* --no-full-redetect: the 1/4-scale detection is mapped onto the full image */
-static void test_rescale(void) {
+/* Builds s0 into work/NAME with the given face step and mode; a009's stored box must be the
+ * full-size 600 px face within tol. */
+static void build_a009(const char *name, const fsift_pipe_face_ops *face, int full_redetect, float tol) {
     char out[600], p[700];
-    snprintf(out, sizeof out, "%s/rescale", work);
+    snprintf(out, sizeof out, "%s/%s", work, name);
     fsift_build_options o;
     opts(&o, out, 2);
-    o.full_redetect = 0;
+    o.face = face;
+    o.full_redetect = full_redetect;
     char in[600];
     snprintf(in, sizeof in, "%s/in/s0.tar", work);
     const char *inputs[] = {in};
@@ -383,11 +395,20 @@ static void test_rescale(void) {
             const char *bb = strstr((char *)m.data, "\"bbox\":[");
             float b[4] = {0};
             found = bb && sscanf(bb, "\"bbox\":[%f,%f,%f,%f]", &b[0], &b[1], &b[2], &b[3]) == 4;
-            /* side 0.5 x 300 px at 1/4 scale, x4 */
-            CHECK_MSG(fabsf(b[2] - 600) < 10 && fabsf(b[3] - 600) < 10, "bbox %g %g %g %g", b[0], b[1], b[2], b[3]);
+            CHECK_MSG(fabsf(b[2] - 600) <= tol && fabsf(b[3] - 600) <= tol, "%s: bbox %g %g %g %g", name, b[0], b[1],
+                      b[2], b[3]);
         }
     CHECK(found);
     fsift_tar_reader_close(r);
+}
+
+/* no refine step: the 1/4-scale detection (side 0.5 x 300 px, x4) is only mapped; with
+ * full_redetect or the (fake, exact) refine, the full-size detection decides (7.06 px: the
+ * fake detector on 2400 px) */
+static void test_rescale(void) {
+    build_a009("rescale", &FACE_NOREFINE, 0, 10);
+    build_a009("redetect", &FACE_NOREFINE, 1, 8);
+    build_a009("refine", &FACE, 0, 8);
 }
 
 static void test_resume(void) {

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # `facesift build` throughput on a generated LAION-like webdataset shard (bench/build_shard.py:
 # 256-2048 px, 80% JPEG, ~30% with a face; captions pre-matched, so the caption rule is off):
-# samples/s and peak RSS at 1 and 2 threads (and at 1 thread without the full-size
-# re-detection), the time per stage (from the shard's stats), and the floor: the same
-# samples' probe + decode at the scale build uses + resize to the 320 px pre-filter +
+# samples/s and peak RSS at 1 and 2 threads (and at 1 thread with --full-redetect), the time per stage (from the shard's stats), and the floor: the same
+# samples' probe + decode at the scale build uses + resize to the 256 px pre-filter +
 # detector alone, one thread (bench/bench_build_floor.c). Configurations run in alternating turns; best turn kept.
 # Prints markdown.
 set -euo pipefail
@@ -34,10 +33,10 @@ for turn in $(seq $TURNS); do
     done
     rm -rf "$WORK/build_out_nr"
     s=$(date +%s.%N)
-    "$BIN" build "$SHARD" -o "$WORK/build_out_nr" --no-text-filter --no-full-redetect --threads 1 --quiet >/dev/null 2>&1
+    "$BIN" build "$SHARD" -o "$WORK/build_out_nr" --no-text-filter --full-redetect --threads 1 --quiet >/dev/null 2>&1
     e=$(date +%s.%N)
     rate=$(awk "BEGIN{printf \"%.2f\", $N / ($e - $s)}")
-    echo "build --no-full-redetect turn $turn: $rate samples/s" >&2
+    echo "build --full-redetect turn $turn: $rate samples/s" >&2
     if [ -z "$bestn" ] || awk "BEGIN{exit !($rate > $bestn)}"; then bestn=$rate; fi
     l=$("$FLOOR" "$SHARD")
     r=$(echo "$l" | sed -n 's/.*"samples_per_s":\([0-9.]*\).*/\1/p')
@@ -56,10 +55,10 @@ echo "| configuration | samples/s | peak RSS MiB |"
 echo "|---|---|---|"
 echo "| build, 1 thread | $best1 | $((rss1 / 1024)) |"
 echo "| build, 2 threads | $best2 | $((rss2 / 1024)) |"
-echo "| build, 1 thread, --no-full-redetect (kept samples not detected again at full size) | $bestn | |"
-echo "| floor: probe + decode at the scale used + resize to 320 px + detector, 1 thread | $bestf | |"
+echo "| build, 1 thread, --full-redetect (kept samples detected again at full size instead of refined) | $bestn | |"
+echo "| floor: probe + decode at the scale used + resize to 256 px + detector, 1 thread | $bestf | |"
 echo
-awk "BEGIN{printf \"2 threads / 1 thread: %.2fx. Pipeline overhead over the floor at 1 thread: %.0f%% (the floor does not embed, encode or write the kept samples, nor re-detect them at full size).\n\", $best2 / $best1, ($bestf / $best1 - 1) * 100}"
+awk "BEGIN{printf \"2 threads / 1 thread: %.2fx. Pipeline overhead over the floor at 1 thread: %.0f%% (the floor does not decode the kept samples at full size, refine, embed, encode or write them).\n\", $best2 / $best1, ($bestf / $best1 - 1) * 100}"
 echo
 echo "Time per stage, 1 thread (ms summed over the samples, from 00000_stats.json):"
 echo

@@ -61,6 +61,10 @@ typedef struct fsift_pipe_face_ops {
     void (*thread_free)(void *state);
     /* Faces in img (borrowed), sorted by true box area, largest first; n_found counts all. */
     fsift_status (*detect)(void *state, const fsift_image *img, fsift_face_list *out);
+    /* Optional: faces found on the pre-filter image, already mapped onto img (the full-size
+       pixels), get their landmarks, boxes and scores from img (fsift_face_refine). NULL: the
+       mapped result is used as it is. */
+    fsift_status (*refine)(void *state, const fsift_image *img, fsift_face_list *faces);
     /* Embeds face (kps in img's frame); crop receives the 112×112 aligned RGB crop. */
     fsift_status (*embed)(void *state, const fsift_image *img, fsift_face *face, fsift_image *crop);
 } fsift_pipe_face_ops;
@@ -72,6 +76,11 @@ typedef struct fsift_pipe_text_ops {
 } fsift_pipe_text_ops;
 
 /* Wrappers of the real subsystems (borrowed: they must outlive the ops). */
+/* The DCT scale denominator (1, 2, 4 or 8) at which build decodes a JPEG of the given longer
+ * side for its pre-filter image of longer side det_size: the largest whose result still has a
+ * longer side ≥ ¾·det_size (the detectors take that slight upscale without loss; 0: 1). */
+int fsift_pipe_prefilter_denom(int longer_side, int det_size);
+
 void fsift_pipe_face_ops_models(const fsift_face_models *m, fsift_pipe_face_ops *ops);
 void fsift_pipe_text_ops_matcher(const fsift_matcher *m, fsift_pipe_text_ops *ops);
 
@@ -101,9 +110,11 @@ typedef struct fsift_build_options {
     int min_faces, max_faces;   /* default 1, 3 */
     float min_face_ratio;       /* default 0.04 */
     int text_filter;            /* 1 (default): apply the caption rule */
-    int full_redetect;          /* 1 (default): samples that pass at a DCT scale are detected
-                                   again at full size, and that result decides and is stored;
-                                   0: the scaled result is rescaled (faster, landmarks coarser) */
+    int full_redetect;          /* 0 (default): samples that pass the pre-filter keep its faces,
+                                   whose landmarks, boxes and scores the face step's refine
+                                   recomputes from the full-size pixels; the rules are checked
+                                   again on that result, which is stored. 1: they are detected
+                                   again at full size instead (slower) */
     int64_t input_shard_size;   /* folders/lists: samples per input shard (default 10,000) */
     uint64_t max_pixels;        /* default FSIFT_DEFAULT_MAX_PIXELS */
     size_t max_file_bytes;      /* default 64 MiB */

@@ -51,7 +51,7 @@ void fsift_build_options_default(fsift_build_options *o) {
     o->max_faces = 3;
     o->min_face_ratio = 0.04f;
     o->text_filter = 1;
-    o->full_redetect = 1;
+    o->full_redetect = 0;
     o->input_shard_size = 10000;
     o->max_pixels = FSIFT_DEFAULT_MAX_PIXELS;
     o->max_file_bytes = FSIFT_DEFAULT_MAX_FILE_BYTES;

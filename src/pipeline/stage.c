@@ -6,10 +6,12 @@
  * decode_limit / decode_error, no pixels decoded), the resolution (shorter side of the
  * oriented image < min_side), the decode itself (JPEG at the smallest DCT scale whose longer
  * side still covers the face step's det_size, then any image resized to that longer side:
- * the pre-filter image), the face count, the largest face's true box area share. Only samples that pass are decoded at full size; there the faces are detected
- * again (the full-size result decides and gives the stored boxes and landmarks, so they match
- * a detection on the saved image) or, with full_redetect off, the scaled result is mapped
- * onto the full-size frame (fsift_face_list_rescale); the largest face is aligned and embedded,
+ * the pre-filter image), the face count, the largest face's true box area share. Only samples
+ * that pass are decoded at full size; there the pre-filter's faces are mapped onto the full
+ * frame and refined on its pixels (the face step's landmark stage: O-Net on the full-size
+ * crops), or with full_redetect detected again from scratch; that full-size result decides
+ * and gives the stored boxes and landmarks, so they match a detection on the saved image;
+ * the largest face is aligned and embedded,
  * and the outputs are produced: the stored image (the source bytes when no orientation change
  * is needed and the format allows it, re-encoded otherwise), the 112×112 crop as PNG, the
  * embedding as .npy (float32, shape (D,)), and KEY.json.
@@ -32,6 +34,7 @@ void pipe_result_clear(pipe_result *r) {
     free(r->release_png);
     free(r->npy);
     free(r->json);
+    free(r->thumb);
     memset(r, 0, sizeof *r);
 }
 
@@ -204,6 +207,13 @@ static int face_rules(const fsift_build_options *o, fsift_face_list *fl, int w, 
     return r->reason;
 }
 
+int fsift_pipe_prefilter_denom(int longer_side, int det_size) {
+    if (det_size <= 0) return 1;
+    for (int d = 8; d >= 2; d /= 2)
+        if ((long)((longer_side + d - 1) / d) * 4 >= (long)det_size * 3) return d;
+    return 1;
+}
+
 void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sample *s, pipe_result *r) {
     const fsift_build_options *o = cfg->o;
     memset(r, 0, sizeof *r);
@@ -244,15 +254,7 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
         snprintf(d, sizeof d, "%dx%d", W, H);
         return reject(r, FSIFT_R_RESOLUTION, d);
     }
-    int denom = 1;
-    if (info.format == FSIFT_IMG_JPEG && o->face->det_size > 0) {
-        int big = W > H ? W : H;
-        for (int d = 8; d >= 2; d /= 2)
-            if ((big + d - 1) / d >= o->face->det_size) {
-                denom = d;
-                break;
-            }
-    }
+    int denom = info.format == FSIFT_IMG_JPEG ? fsift_pipe_prefilter_denom(W > H ? W : H, o->face->det_size) : 1;
     dop.scale_denom = denom;
     fsift_image dec = {0}, small = {0}, full = {0}, crop = {0};
     fsift_face_list fl;
@@ -301,18 +303,19 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
             }
         }
         r->ms[ST_DECODE] += fsift_now_ms() - t;
-        if (o->full_redetect) {
-            /* the stored landmarks come from the full-size pixels; the rules are checked
-               again on that result, which is the one that counts */
+        /* the stored landmarks come from the full-size pixels (refined from the pre-filter's
+           faces, or detected again); the rules are checked again on that result, which is
+           the one that counts */
+        if (!o->full_redetect)
+            fsift_face_list_rescale(&fl, (double)full.width / small.width, (double)full.height / small.height,
+                                    full.width, full.height);
+        if (o->full_redetect || o->face->refine) {
             t = fsift_now_ms();
-            st = o->face->detect(face_state, &full, &fl);
+            st = o->full_redetect ? o->face->detect(face_state, &full, &fl) : o->face->refine(face_state, &full, &fl);
             r->ms[ST_DETECT] += fsift_now_ms() - t;
             if (st) reject(r, FSIFT_R_FACE_ERROR, fsift_last_error());
             else face_rules(o, &fl, full.width, full.height, r);
             if (r->reason) goto done;
-        } else {
-            fsift_face_list_rescale(&fl, (double)full.width / small.width, (double)full.height / small.height,
-                                    full.width, full.height);
         }
         t = fsift_now_ms();
     } else {
@@ -365,6 +368,7 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
         reject(r, FSIFT_R_FACE_ERROR, msg);
     }
 done:
+    if (r->reason && small.data) pipe_reject_thumb(cfg, &small, &fl, full.data ? full.width : small.width, r);
     fsift_face_list_free(&fl);
     fsift_image_free(&dec);
     fsift_image_free(&small);
