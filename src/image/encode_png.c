@@ -5,30 +5,36 @@
  * zlib stream in IDAT chunks of at most 1 MiB, IEND; CRCs from libdeflate_crc32. Nothing else
  * (no gAMA/pHYs/tEXt), so the bytes depend only on the pixels and the level: deterministic.
  *
- * Filters: every row gets the filter (None, Sub, Up, Average or Paeth) whose output has the
- * smallest sum of absolute values read as signed bytes — the "minimum sum of absolute
- * differences" heuristic of libpng and Pillow's ZIP encoder. Pillow tries Average only with
- * optimize=True; with it the streams are 0-1.5% smaller. Pillow 9.4 filters at every level,
- * even 0, where only the stored size counts; we skip the choice there (None everywhere: the
- * same stored size, faster). All five candidates are computed in one pass per row (SSE2, 16
- * bytes a step, Paeth in 16-bit lanes; scalar loops are the reference and the tail, and
- * give byte-identical files).
+ * Filters: every row gets one of None, Sub, Up, Average or Paeth. Levels 1-3: the one whose
+ * output has the smallest sum of absolute values read as signed bytes — the "minimum sum of
+ * absolute differences" heuristic of libpng and Pillow's ZIP encoder. From level 4: of the two
+ * cheapest by that sum, the one with fewer distinct byte pairs in the row (oxipng's "bigrams"
+ * idea: fewer pairs, more LZ matches): 0.5-1.5% smaller libdeflate streams on upscaled photos
+ * (chelsea 3x at level 6: 1.0% under Pillow instead of 0.4% over). Pillow tries Average only
+ * with optimize=True. Pillow 9.4 filters at every level, even 0, where only the stored size
+ * counts; we skip the choice there (None everywhere: the same stored size, faster). All five
+ * candidates are computed in one pass per row (SSE2, 16 bytes a step, Paeth in 16-bit lanes;
+ * scalar loops are the reference and the tail, and give byte-identical files).
  *
  * Compression: Pillow runs zlib with the Z_FILTERED strategy, which keeps matches shorter
  * than 6 as literals; on noisy photo residuals that beats libdeflate 1.14 at levels 4-9 by
- * 2-5%. So from level 4 up we make two streams and keep the smaller: libdeflate (one
- * whole-buffer call) and zlib's Z_RLE strategy (literals and distance-1 runs: fast, and on
- * photos often the smallest of all). The libdeflate level per zlib level (kLevelNoisy,
- * kLevelSmooth) was chosen by measurement on skimage's photos and their upscales so that
- * files are no larger than Pillow's at the same level: at level 6 on smooth (upscaled)
- * images, where libdeflate's levels 7-9 slow down several-fold on long hash chains, we stay
- * at its level 6 and come out up to 0.4% larger than Pillow instead of slower than it; every
- * other level and image is smaller (docs/images.md has the table). Levels 1-3 are libdeflate
- * alone (5-8% smaller than Pillow). The stream is written straight into the output after the
- * first IDAT header, then split into chunks in place (chunk data moved forward, last first).
+ * 2-5%, and zlib's Z_RLE strategy (literals and distance-1 runs: fast) is often the smallest
+ * of all. So from level 4 up there are two coders: libdeflate at the level of kLevelNoisy /
+ * kLevelSmooth (by the mean filtered residual: upscaled or flat images are "smooth", where
+ * libdeflate's levels 7-9 slow down several-fold on long hash chains) and Z_RLE. Both are run
+ * on a sample (evenly spaced stripes of rows, about 1/16 of the data) and only the winner on
+ * the whole image; libdeflate, 3-10x slower, must win the sample by at least 1%
+ * (PNG_LZ_GAIN_PCT). Images whose sample would be over a quarter of the data run both in full
+ * and keep the smaller. Levels 1-3 are libdeflate alone (5-8% smaller than Pillow). The
+ * choices were measured on skimage's photos and their upscales (docs/images.md); at level 6
+ * some smooth images still come out larger than Pillow's (upscales up to 2%, skimage's moon
+ * 6%), as before this scheme. The stream is written
+ * straight into the output after the first IDAT header, then split into chunks in place
+ * (chunk data moved forward, last first).
  *
- * Memory: the filtered rows (h·(w·c+1) bytes), the output (libdeflate's bound) and, from
- * level 4, zlib's RLE stream (deflateBound): about three times the raw image at the peak,
+ * Memory: the filtered rows (h·(w·c+1) bytes), the output (libdeflate's bound), the sample
+ * and its stream (about 1/8 of the data) and, when both coders run in full, the RLE stream:
+ * at most about three times the raw image at the peak,
  * all freed or returned. Sizes are checked for overflow and capped by the decoder's default
  * limits so that anything written can be read back with default limits. Thread-safe: no
  * global state.
@@ -51,34 +57,58 @@
 /* zlib level → libdeflate level (index = zlib level) for noisy images (mean filtered residual
  * ≥ 3 per byte: camera photos at their own resolution) and smooth ones (upscaled, flat), where
  * libdeflate's levels 7-9 slow down several-fold on long hash chains; and whether a zlib
- * Z_RLE stream is also made, the smaller of the two being kept. */
+ * Z_RLE stream competes with it (pick_coder). */
 static const int kLevelNoisy[10] = {0, 1, 2, 3, 6, 8, 9, 10, 10, 10};
 static const int kLevelSmooth[10] = {0, 1, 2, 3, 6, 6, 6, 10, 10, 10};
 static const unsigned char kTryRle[10] = {0, 0, 0, 0, 1, 1, 1, 1, 1, 1};
 #define PNG_SMOOTH_RESIDUAL 3
+#define PNG_BIGRAM_WORDS (65536 / 64)
+#define PNG_STRIPE_BYTES (32 * 1024)
+#define PNG_LZ_GAIN_PCT 1
 
 /* raw as a zlib stream made with zlib's Z_RLE strategy (literals and distance-1 matches)
- * into a new buffer, or NULL when out of memory. */
-static uint8_t *rle_compress(const uint8_t *raw, size_t raw_len, size_t *zlen) {
+ * into dst (cap bytes). Returns its size, 0 when it does not fit; -1 when out of memory. */
+static long long rle_compress(const uint8_t *raw, size_t raw_len, uint8_t *dst, size_t cap) {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
-    if (raw_len > UINT_MAX || deflateInit2(&zs, 9, Z_DEFLATED, 15, 9, Z_RLE) != Z_OK) return NULL;
-    uLong cap = deflateBound(&zs, (uLong)raw_len);
-    uint8_t *buf = cap <= UINT_MAX ? malloc(cap) : NULL;
-    if (buf) {
-        zs.next_in = (Bytef *)raw;
-        zs.avail_in = (uInt)raw_len;
-        zs.next_out = buf;
-        zs.avail_out = (uInt)cap;
-        if (deflate(&zs, Z_FINISH) == Z_STREAM_END) {
-            *zlen = (size_t)zs.total_out;
-        } else {
-            free(buf);
-            buf = NULL;
-        }
-    }
+    if (raw_len > UINT_MAX || cap > UINT_MAX) return 0;
+    if (deflateInit2(&zs, 9, Z_DEFLATED, 15, 9, Z_RLE) != Z_OK) return -1;
+    zs.next_in = (Bytef *)raw;
+    zs.avail_in = (uInt)raw_len;
+    zs.next_out = dst;
+    zs.avail_out = (uInt)cap;
+    long long len = deflate(&zs, Z_FINISH) == Z_STREAM_END ? (long long)zs.total_out : 0;
     deflateEnd(&zs);
-    return buf;
+    return len;
+}
+
+enum { CODER_LZ = 1, CODER_RLE = 2, CODER_BOTH = 3 };
+
+/* Which stream to make in full (from level 4 up): libdeflate's (comp) or zlib's RLE, from
+ * both made on a sample of the filtered rows (row bytes each, h rows): stripes of at least
+ * PNG_STRIPE_BYTES (whole rows, evenly spaced) that add up to about 1/16 of the data, copied
+ * together. libdeflate, several times slower, is chosen only when its sample is at least
+ * PNG_LZ_GAIN_PCT % smaller. When the sample would be over a quarter of the image, both are
+ * made in full and the smaller kept. Returns CODER_*, or 0 when out of memory. */
+static int pick_coder(struct libdeflate_compressor *comp, const uint8_t *raw, size_t row, size_t h) {
+    size_t stripe = (PNG_STRIPE_BYTES + row - 1) / row; /* rows */
+    size_t nstripes = h * row / 16 / (stripe * row);
+    if (nstripes < 4) nstripes = 4;
+    if (4 * nstripes * stripe > h) return CODER_BOTH;
+    size_t len = nstripes * stripe * row, bound = libdeflate_zlib_compress_bound(comp, len);
+    uint8_t *sample = malloc(len + bound);
+    if (!sample) return 0;
+    for (size_t k = 0; k < nstripes; k++) {
+        size_t y = k * h / nstripes + (h / nstripes - stripe) / 2;
+        memcpy(sample + k * stripe * row, raw + y * row, stripe * row);
+    }
+    size_t lz = libdeflate_zlib_compress(comp, sample, len, sample + len, bound);
+    long long rle = rle_compress(sample, len, sample + len, bound);
+    free(sample);
+    if (rle < 0) return 0;
+    if (!lz || !rle) return CODER_BOTH;
+    return (unsigned long long)lz * 100 < (unsigned long long)rle * (100 - PNG_LZ_GAIN_PCT) ? CODER_LZ
+                                                                                          : CODER_RLE;
 }
 
 static void put_be32(uint8_t *p, uint32_t v) {
@@ -153,12 +183,28 @@ static size_t filter_simd(const uint8_t *cur, const uint8_t *prev, size_t n, siz
 }
 #endif
 
-/* Filters one row of n bytes (bpp bytes per pixel) every way and writes the cheapest, with
- * its filter-type byte, at out. prev is the row above (zeros for the first row). scratch has
- * 4·n bytes. Returns the chosen row's cost. SSE2 does the bulk; the scalar loops below are
- * the reference and the tail. */
+/* The number of distinct byte pairs (r[i-1], r[i]) in a row of n bytes; seen is a 65536-bit
+ * scratch set (cleared here). Fewer distinct pairs, more and longer LZ matches. */
+static unsigned bigrams(const uint8_t *r, size_t n, uint64_t *seen) {
+    memset(seen, 0, PNG_BIGRAM_WORDS * sizeof *seen);
+    unsigned count = 0;
+    for (size_t i = 1; i < n; i++) {
+        unsigned k = (unsigned)r[i - 1] << 8 | r[i];
+        uint64_t bit = (uint64_t)1 << (k & 63);
+        count += !(seen[k >> 6] & bit);
+        seen[k >> 6] |= bit;
+    }
+    return count;
+}
+
+/* Filters one row of n bytes (bpp bytes per pixel) every way and writes the chosen one, with
+ * its filter-type byte, at out: the one of smallest cost (sum of |signed byte|) or, when
+ * seen (the bigram set) is given, of the two cheapest the one with fewer distinct byte pairs
+ * (the first on a tie). prev is the row above (zeros for the first row). scratch has 4·n
+ * bytes. Returns the smallest cost. SSE2 does the bulk; the scalar loops below are the
+ * reference and the tail. */
 static unsigned filter_row(const uint8_t *cur, const uint8_t *prev, size_t n, size_t bpp,
-                           uint8_t *scratch, uint8_t *out) {
+                           uint8_t *scratch, uint64_t *seen, uint8_t *out) {
     uint8_t *fs = scratch, *fu = scratch + n, *fa = scratch + 2 * n, *fp = scratch + 3 * n;
     size_t b = bpp < n ? bpp : n;
     unsigned s[5] = {0, 0, 0, 0, 0};
@@ -201,12 +247,19 @@ static unsigned filter_row(const uint8_t *cur, const uint8_t *prev, size_t n, si
     }
     /* Ties go to the lower filter type. */
     const uint8_t *cand[5] = {cur, fs, fu, fa, fp};
-    int type = 0;
+    int type = 0, second = 1;
     for (int k = 1; k < 5; k++)
         if (s[k] < s[type]) type = k;
+    unsigned best = s[type];
+    if (seen) {
+        if (type == 1) second = 0;
+        for (int k = 0; k < 5; k++)
+            if (k != type && s[k] < s[second]) second = k;
+        if (bigrams(cand[second], n, seen) < bigrams(cand[type], n, seen)) type = second;
+    }
     out[0] = (uint8_t)type;
     memcpy(out + 1, cand[type], n);
-    return s[type];
+    return best;
 }
 
 fsift_status fsift_png_encode(const fsift_image *img, int level, void **out, size_t *size) {
@@ -235,9 +288,10 @@ fsift_status fsift_png_encode(const fsift_image *img, int level, void **out, siz
     struct libdeflate_compressor *comp = NULL;
     uint8_t *raw = malloc(raw_len);
     uint8_t *scratch = malloc(4 * n + n); /* 4 candidate rows + one zero row */
+    uint64_t *seen = level >= 4 ? malloc(PNG_BIGRAM_WORDS * sizeof *seen) : NULL;
     uint8_t *buf = NULL;
     fsift_status st = FSIFT_OK;
-    if (!raw || !scratch) {
+    if (!raw || !scratch || (level >= 4 && !seen)) {
         st = fsift_error(FSIFT_E_NOMEM, "png encode: out of memory (%zu bytes)", raw_len);
         goto done;
     }
@@ -254,7 +308,7 @@ fsift_status fsift_png_encode(const fsift_image *img, int level, void **out, siz
         memset(zero, 0, n);
         for (size_t y = 0; y < h; y++)
             residual += filter_row(pix + y * img->stride, y ? pix + (y - 1) * img->stride : zero,
-                                   n, bpp, scratch, raw + y * (n + 1));
+                                   n, bpp, scratch, seen, raw + y * (n + 1));
     }
     int smooth = residual < (uint64_t)PNG_SMOOTH_RESIDUAL * (raw_len - h);
     comp = libdeflate_alloc_compressor(smooth ? kLevelSmooth[level] : kLevelNoisy[level]);
@@ -272,23 +326,41 @@ fsift_status fsift_png_encode(const fsift_image *img, int level, void **out, siz
         st = fsift_error(FSIFT_E_NOMEM, "png encode: out of memory (%zu bytes)", cap);
         goto done;
     }
-    size_t zlen = libdeflate_zlib_compress(comp, raw, raw_len, buf + head, bound);
-    if (!zlen) {
-        st = fsift_error(FSIFT_E_INTERNAL, "png encode: libdeflate found its bound too small");
+    int coder = CODER_LZ;
+    if (kTryRle[level] && !(coder = pick_coder(comp, raw, n + 1, h))) {
+        st = fsift_error(FSIFT_E_NOMEM, "png encode: out of memory (sample)");
         goto done;
     }
-    if (kTryRle[level]) {
-        size_t rlen = 0;
-        uint8_t *rle = rle_compress(raw, raw_len, &rlen);
-        if (!rle) {
+    size_t zlen = 0;
+    if (coder & CODER_LZ) {
+        zlen = libdeflate_zlib_compress(comp, raw, raw_len, buf + head, bound);
+        if (!zlen) {
+            st = fsift_error(FSIFT_E_INTERNAL, "png encode: libdeflate found its bound too small");
+            goto done;
+        }
+    }
+    if (coder & CODER_RLE) {
+        /* Alone: straight into the output (libdeflate's bound; on the off chance that zlib's
+         * stream does not fit, libdeflate's is made). Both: beside libdeflate's, smaller kept. */
+        uint8_t *dst = coder == CODER_BOTH ? malloc(zlen) : buf + head;
+        long long rlen = dst ? rle_compress(raw, raw_len, dst, coder == CODER_BOTH ? zlen : bound) : -1;
+        if (rlen < 0) {
+            if (coder == CODER_BOTH) free(dst);
             st = fsift_error(FSIFT_E_NOMEM, "png encode: out of memory (zlib)");
             goto done;
         }
-        if (rlen < zlen) {
-            memcpy(buf + head, rle, rlen);
-            zlen = rlen;
+        if (coder == CODER_BOTH) {
+            if (rlen > 0 && (size_t)rlen < zlen) {
+                memcpy(buf + head, dst, (size_t)rlen);
+                zlen = (size_t)rlen;
+            }
+            free(dst);
+        } else if (rlen > 0) {
+            zlen = (size_t)rlen;
+        } else if (!(zlen = libdeflate_zlib_compress(comp, raw, raw_len, buf + head, bound))) {
+            st = fsift_error(FSIFT_E_INTERNAL, "png encode: libdeflate found its bound too small");
+            goto done;
         }
-        free(rle);
     }
 
     static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -319,6 +391,7 @@ fsift_status fsift_png_encode(const fsift_image *img, int level, void **out, siz
     buf = NULL;
 done:
     free(buf);
+    free(seen);
     free(scratch);
     free(raw);
     libdeflate_free_compressor(comp);
