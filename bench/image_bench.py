@@ -3,19 +3,30 @@
 bench_image (facesift) on the same files in the same run.
 
   image_bench.py gen DIR                         writes the JPEG test set into DIR
-  image_bench.py gen-laion DIR [N] [PHOTOS_DIR]  writes N (200) LAION-like JPEGs into DIR
+  image_bench.py gen-laion DIR [N] [PHOTOS_DIR] [--sizes laion400m|web]
+                                                 writes N (200) LAION-like JPEGs into DIR
   image_bench.py pillow [--iters N] ROW FILE...  times Pillow; prints bench_image's JSON line
   image_bench.py compare BENCH_IMAGE DIR [--iters N] [--rounds 2]
                                                  both engines, alternating, table on stdout
 
-LAION-like set (gen-laion): LAION itself cannot be fetched here, so N photos are made from
-the public-domain skimage photos (and samples/photos/ when fetched) with the variety of web
-JPEGs, drawn with a fixed seed: a random crop (60-100% of the area, aspect 0.6-1.7) resized
-(Lanczos) to a shorter side of 384/512/640/768/1024 px (weights 2/3/2/2/1), quality 70-95,
-chroma 4:2:0 (80%), 4:4:4 (15%), 4:2:2 (5%), progressive 20%, optimised Huffman tables 50%,
-a camera-style EXIF block (make, model, date, software, ~1 KB description) 35%, an sRGB ICC
-profile 20%. These shares are estimates of the web's mix, not measurements of LAION: the
-docs say so next to the numbers.
+LAION-like sets (gen-laion): LAION itself cannot be fetched here, so N photos are made from
+the public-domain skimage photos (and samples/photos/ when fetched), drawn with a fixed seed:
+a random crop (60-100% of the area), resized (Lanczos) to the drawn size, quality 70-95, chroma
+4:2:0 (80%), 4:4:4 (15%), 4:2:2 (5%), progressive 20%, optimised Huffman tables 50%, a
+camera-style EXIF block (make, model, date, software, ~1 KB description) 35%, an sRGB ICC
+profile 20%. Those shares are estimates of the web's mix, not measurements of LAION.
+  --sizes laion400m (default): width and height follow LAION-400M's published size counts
+      (https://laion.ai/blog/laion-400-open-dataset/, "LAION-400M Dataset Statistics": of
+      413M samples, 268M / 112M / 26M have height or width >= 256 / 512 / 1024, and 211M /
+      67M / 9.6M have both): the longer side L and the shorter side S are drawn from those two
+      distributions with one shared random number (so S <= L and both counts hold), log-
+      uniform between the thresholds. Assumed, as the source gives no tails: 128 px at the
+      bottom, 2048 at the top. Landscape 2/3, portrait 1/3. About 49% of LAION's images
+      have a shorter side under 256 px: far smaller than camera photos.
+  --sizes web: the earlier set, kept for comparison: a crop of aspect 0.6-1.7 resized to a
+      shorter side of 384/512/640/768/1024 px (weights 2/3/2/2/1) — an estimate of web
+      photo sizes, larger than LAION's.
+The docs say so next to the numbers.
 
 Plain set (gen): photos from skimage's public-domain data (astronaut, chelsea, coffee,
 and 2x upscales of them: 300x451 … 1200x800 px), quality 90 4:2:0, as Pillow writes them.
@@ -51,7 +62,29 @@ def gen(d):
     print(f"{n} JPEGs in {d}")
 
 
-def gen_laion(d, n=200, photos=None):
+# LAION-400M's size counts (laion.ai/blog/laion-400-open-dataset): of 413M samples, how many
+# have the longer side (height or width) and the shorter side (height and width) >= 256, 512,
+# 1024 px. The ends (128, 2048) are assumptions: the source gives no tails.
+LAION400M_TOTAL = 413e6
+LAION400M_LONG = {256: 268e6, 512: 112e6, 1024: 26e6}
+LAION400M_SHORT = {256: 211e6, 512: 67e6, 1024: 9.6e6}
+LAION_ENDS = (128, 2048)
+
+
+def laion_side(u, counts):
+    """The side at quantile u of the distribution given by counts (>= threshold), log-uniform
+    between thresholds."""
+    import math
+    edges = [LAION_ENDS[0]] + sorted(counts) + [LAION_ENDS[1]]
+    cdf = [0.0] + [1 - counts[t] / LAION400M_TOTAL for t in sorted(counts)] + [1.0]
+    for k in range(len(edges) - 1):
+        if u <= cdf[k + 1]:
+            f = (u - cdf[k]) / (cdf[k + 1] - cdf[k])
+            return round(math.exp(math.log(edges[k]) + f * (math.log(edges[k + 1]) - math.log(edges[k]))))
+    return edges[-1]
+
+
+def gen_laion(d, n=200, photos=None, sizes="laion400m"):
     import random
     from PIL import ImageCms
     os.makedirs(d, exist_ok=True)
@@ -67,13 +100,22 @@ def gen_laion(d, n=200, photos=None):
         im = ims[rng.randrange(len(ims))]
         W, H = im.size
         area = rng.uniform(0.6, 1.0) * W * H
-        ar = rng.uniform(0.6, 1.7)
+        if sizes == "web":
+            ar = rng.uniform(0.6, 1.7)
+        else:
+            u = rng.random()
+            long_side, short_side = laion_side(u, LAION400M_LONG), laion_side(u, LAION400M_SHORT)
+            ar = long_side / short_side if rng.random() < 2 / 3 else short_side / long_side
         cw = min(W, int((area * ar) ** 0.5)); ch = min(H, int((area / ar) ** 0.5))
         x0 = rng.randrange(W - cw + 1); y0 = rng.randrange(H - ch + 1)
         crop = im.crop((x0, y0, x0 + cw, y0 + ch))
-        short = rng.choices([384, 512, 640, 768, 1024], weights=[2, 3, 2, 2, 1])[0]
-        f = short / min(cw, ch)
-        crop = crop.resize((max(1, round(cw * f)), max(1, round(ch * f))), Image.LANCZOS)
+        if sizes == "web":
+            short = rng.choices([384, 512, 640, 768, 1024], weights=[2, 3, 2, 2, 1])[0]
+            f = short / min(cw, ch)
+            size = (max(1, round(cw * f)), max(1, round(ch * f)))
+        else:
+            size = (long_side, short_side) if ar >= 1 else (short_side, long_side)
+        crop = crop.resize(size, Image.LANCZOS)
         kw = {"quality": rng.randint(70, 95),
               "subsampling": rng.choices([2, 0, 1], weights=[80, 15, 5])[0],
               "progressive": rng.random() < 0.20, "optimize": rng.random() < 0.5}
@@ -85,7 +127,7 @@ def gen_laion(d, n=200, photos=None):
         if rng.random() < 0.20:
             kw["icc_profile"] = icc
         crop.save(os.path.join(d, "laion_%03d.jpg" % i), **kw)
-    print(f"{n} LAION-like JPEGs in {d}")
+    print(f"{n} LAION-like JPEGs ({sizes} sizes) in {d}")
 
 
 def pillow_row(row, files, iters, warmup=3):
@@ -167,7 +209,15 @@ def compare(bench_bin, d, iters, rounds, rows=("jpeg_decode_1", "jpeg_decode_4")
 
 def main(a):
     if len(a) >= 2 and a[0] == "gen-laion":
-        gen_laion(a[1], int(a[2]) if len(a) > 2 else 200, a[3] if len(a) > 3 else None)
+        sizes = "laion400m"
+        if "--sizes" in a:
+            k = a.index("--sizes")
+            sizes = a[k + 1]
+            a = a[:k] + a[k + 2:]
+        if sizes not in ("laion400m", "web"):
+            print("gen-laion: --sizes laion400m or web", file=sys.stderr)
+            return 2
+        gen_laion(a[1], int(a[2]) if len(a) > 2 else 200, a[3] if len(a) > 3 else None, sizes)
     elif len(a) >= 2 and a[0] == "gen":
         gen(a[1])
     elif len(a) >= 3 and a[0] == "pillow":

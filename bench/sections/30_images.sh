@@ -10,11 +10,17 @@ IMG=$WORK/images.md
   $PY "$ROOT/bench/image_bench.py" gen "$WORK/jpegs" >/dev/null
   { $PY "$ROOT/bench/image_bench.py" compare "$ROOT/$BUILD/bench/bench_image" "$WORK/jpegs" 2>&1 || echo "(image_bench failed)"; } | grep -v '^{' 
   echo
-  echo "### JPEG decode vs Pillow on 200 LAION-like photos (bench/image_bench.py gen-laion: crops of the"
-  echo "### skimage and sample photos at web sizes, qualities, chroma, progressive, EXIF and ICC mixes)"
+  echo "### JPEG decode vs Pillow on 200 LAION-sized photos (bench/image_bench.py gen-laion: crops of the"
+  echo "### skimage and sample photos at LAION-400M's published size distribution, with quality, chroma,"
+  echo "### progressive, EXIF and ICC mixes)"
   echo
-  [ -d "$WORK/jpegs_laion" ] || $PY "$ROOT/bench/image_bench.py" gen-laion "$WORK/jpegs_laion" 200 "$ROOT/samples/photos" >/dev/null
-  { $PY "$ROOT/bench/image_bench.py" compare "$ROOT/$BUILD/bench/bench_image" "$WORK/jpegs_laion" --iters 10 2>&1 || echo "(image_bench failed)"; } | grep -v '^{'
+  [ -d "$WORK/jpegs_laion400m" ] || $PY "$ROOT/bench/image_bench.py" gen-laion "$WORK/jpegs_laion400m" 200 "$ROOT/samples/photos" --sizes laion400m >/dev/null
+  { $PY "$ROOT/bench/image_bench.py" compare "$ROOT/$BUILD/bench/bench_image" "$WORK/jpegs_laion400m" --iters 10 2>&1 || echo "(image_bench failed)"; } | grep -v '^{'
+  echo
+  echo "### The same on the earlier 200-photo web-size mix (gen-laion --sizes web: shorter side 384-1024 px)"
+  echo
+  [ -d "$WORK/jpegs_laion_web" ] || $PY "$ROOT/bench/image_bench.py" gen-laion "$WORK/jpegs_laion_web" 200 "$ROOT/samples/photos" --sizes web >/dev/null
+  { $PY "$ROOT/bench/image_bench.py" compare "$ROOT/$BUILD/bench/bench_image" "$WORK/jpegs_laion_web" --iters 10 2>&1 || echo "(image_bench failed)"; } | grep -v '^{'
   echo
   echo "### Resize vs Pillow (Image.resize), alternating turns"
   echo
@@ -39,7 +45,7 @@ for line in sys.stdin:
 
 echo "## Images vs Pillow"
 echo
-echo "- date: $(date -u +%Y-%m-%d)  commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?)  CPU: $CPU, $(nproc) cores; command: \`bash bench/run.sh build --only images\`"
+echo "- date: $(date -u +%Y-%m-%d)  commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?)  CPU: $CPU, $(nproc) cores; command: \`bash bench/run.sh $BUILD --only images\`"
 echo
 echo "Pillow $($PY -c 'import PIL; print(PIL.__version__)') (Debian python3-pil), same files, same machine, same run."
 echo
