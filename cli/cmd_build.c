@@ -19,6 +19,7 @@ static void build_usage(FILE *f) {
             "                      [--instantid-jsonl] [--models SET] [--min-side 513] [--min-faces 1]\n"
             "                      [--max-faces 3] [--min-face-ratio 0.04] [--det-thresh 0.5]\n"
             "                      [--det-size 640] [--prefilter-side 256] [--full-redetect]\n"
+            "                      [--no-first-look]\n"
             "                      [--no-text-filter] [--lexicon DIR]\n"
             "                      [--image-format source|png|jpg] [--jpeg-quality 95]\n"
             "                      [--input-shard-size 10000] [--max-pixels N] [--max-file-bytes N]\n"
@@ -49,6 +50,9 @@ static void build_usage(FILE *f) {
             "                       that pass get their landmarks, boxes and scores from the\n"
             "                       full-size pixels (O-Net on their crops) and that result\n"
             "                       decides and is stored. 0: detect at full size only\n"
+            "  --no-first-look      run the detector on every decoded sample (by default a\n"
+            "                       cheap first look, BlazeFace front 128, drops images with\n"
+            "                       no face that could cover the --min-face-ratio share)\n"
             "  --full-redetect      detect samples that pass again at full size instead of\n"
             "                       refining the pre-filter's faces (slower)\n"
             "  --no-text-filter     keep samples whatever their caption\n"
@@ -94,7 +98,7 @@ int cmd_build(int argc, char **argv) {
     const char *models = "default", *lexicon = NULL;
     double det_thresh = 0.5;
     long det_size = 640, prefilter = -1; /* -1: the face step's own (256) */
-    int image_format_set = 0;
+    int image_format_set = 0, first_look = 1;
     const char **inputs = calloc((size_t)argc, sizeof *inputs);
     int n_in = 0;
     if (!inputs) return CLI_FAIL;
@@ -109,6 +113,8 @@ int cmd_build(int argc, char **argv) {
             return CLI_OK;
         } else if (!strcmp(a, "--no-text-filter")) {
             o.text_filter = 0;
+        } else if (!strcmp(a, "--no-first-look")) {
+            first_look = 0;
         } else if (!strcmp(a, "--full-redetect")) {
             o.full_redetect = 1;
         } else if (!strcmp(a, "--no-full-redetect")) { /* the default since 0.1: kept for old command lines */
@@ -207,6 +213,15 @@ int cmd_build(int argc, char **argv) {
     }
     fsift_pipe_face_ops face;
     fsift_pipe_face_ops_models(fm, &face);
+    fsift_face_gate *gate = NULL;
+    if (first_look) {
+        if (fsift_face_gate_load(NULL, &gate)) {
+            fsift_face_models_free(fm);
+            free(inputs);
+            return cli_fail("build: loading the first-look model (--no-first-look to run without it)");
+        }
+        fsift_pipe_face_ops_gate(gate, FSIFT_BUILD_GATE_SLACK, &face);
+    }
     if (prefilter >= 0) face.det_size = (int)prefilter;
     prefilter = face.det_size;
     o.face = &face;
@@ -225,8 +240,9 @@ int cmd_build(int argc, char **argv) {
     char extra[512];
     const char *lexname = lexicon ? strrchr(lexicon, '/') : NULL;
     lexname = lexname && lexname[1] ? lexname + 1 : lexicon;
-    snprintf(extra, sizeof extra, "\"det_thresh\":%.6g,\"det_size\":%ld,\"prefilter_side\":%ld,\"lexicon\":\"%s\"",
-             det_thresh, det_size, prefilter,
+    snprintf(extra, sizeof extra,
+             "\"det_thresh\":%.6g,\"det_size\":%ld,\"prefilter_side\":%ld,\"first_look\":%s,\"lexicon\":\"%s\"",
+             det_thresh, det_size, prefilter, gate ? "true" : "false",
              o.text_filter ? (lexname ? lexname : "builtin") : "none");
     o.flags_json = extra;
     fsift_build_totals t;
@@ -239,6 +255,7 @@ int cmd_build(int argc, char **argv) {
     for (int r = 1; r < FSIFT_R_COUNT; r++)
         if (t.reasons[r]) printf("  %-15s %lld\n", fsift_reason_name(r), (long long)t.reasons[r]);
     fsift_matcher_free(matcher);
+    fsift_face_gate_free(gate);
     fsift_face_models_free(fm);
     free(inputs);
     return rc;

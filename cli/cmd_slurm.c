@@ -54,7 +54,7 @@ static void slurm_usage(FILE *f) {
 
 /* build's flags that take no value (everything else starting with '-' takes one) */
 static int build_flag_is_bool(const char *a) {
-    return !strcmp(a, "--no-text-filter") || !strcmp(a, "--no-full-redetect") || !strcmp(a, "--full-redetect") || !strcmp(a, "--instantid-jsonl") ||
+    return !strcmp(a, "--no-text-filter") || !strcmp(a, "--no-full-redetect") || !strcmp(a, "--full-redetect") || !strcmp(a, "--no-first-look") || !strcmp(a, "--instantid-jsonl") ||
            !strcmp(a, "--quiet");
 }
 

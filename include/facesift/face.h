@@ -123,6 +123,25 @@ fsift_status fsift_face_embed(fsift_face_analyzer *a, const fsift_image *img, fs
 fsift_status fsift_face_analyze(fsift_face_analyzer *a, const fsift_image *img, int embed_all,
                                 fsift_face_list *out);
 
+/* ---- the gate: a cheap first look for `facesift build` (gate.c) -----------------------------
+ * BlazeFace front 128 (models/blazeface/face_detection_front_128x128_barracuda.onnx) run on the
+ * whole image: the largest true-box share of the image among the candidates scoring at least
+ * FSIFT_GATE_MIN_SCORE. A share below the build's rule (with slack) means no face the rule can
+ * keep; anything else is only a "maybe" that the model set's detector decides. One
+ * fsift_face_gate is shared by all threads; each thread makes its own session. */
+#define FSIFT_GATE_MIN_SCORE 0.3f
+typedef struct fsift_face_gate fsift_face_gate;
+typedef struct fsift_face_gate_session fsift_face_gate_session;
+/* models_dir as fsift_face_options.models_dir (NULL: $FSIFT_MODELS_DIR, then "models"). */
+fsift_status fsift_face_gate_load(const char *models_dir, fsift_face_gate **out);
+void fsift_face_gate_free(fsift_face_gate *g); /* NULL is a no-op */
+fsift_status fsift_face_gate_session_new(const fsift_face_gate *g, fsift_face_gate_session **out);
+void fsift_face_gate_session_free(fsift_face_gate_session *s); /* NULL is a no-op */
+/* *best_ratio: the largest candidate's box area / image area (0: none); *n_cands (may be
+ * NULL): candidates counted (anchors, not merged faces). */
+fsift_status fsift_face_gate_run(fsift_face_gate_session *s, const fsift_image *img, float *best_ratio,
+                                 int *n_cands);
+
 /* Cosine similarity of two embeddings of the same dimension (normalises both). */
 float fsift_face_cosine(const float *a, const float *b, int dim);
 

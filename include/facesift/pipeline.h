@@ -57,10 +57,18 @@ typedef struct fsift_pipe_face_ops {
     int det_size;  /* the pre-filter detection image's longer side: JPEGs are decoded at the
                       smallest DCT scale whose longer side is still ≥ det_size, then any image
                       larger is resized to it (0: detect at full size) */
-    fsift_status (*thread_new)(void *ctx, void **state);
+    void *gate_ctx;  /* for the wrapper's own use (the first look's shared model) */
+    fsift_status (*thread_new)(const struct fsift_pipe_face_ops *ops, void **state);
     void (*thread_free)(void *state);
     /* Faces in img (borrowed), sorted by true box area, largest first; n_found counts all. */
     fsift_status (*detect)(void *state, const fsift_image *img, fsift_face_list *out);
+    /* Optional first look (NULL: none) on the pre-filter image, before detect: *ratio = the
+       largest share of img's area a face could cover as a cheap detector sees it, *n_seen =
+       candidates seen. A sample whose ratio is below gate_slack × min_face_ratio is rejected
+       there (too_few_faces when nothing was seen, face_too_small otherwise) and detect never
+       runs on it. */
+    fsift_status (*gate)(void *state, const fsift_image *img, float *ratio, int *n_seen);
+    float gate_slack;
     /* Optional: faces found on the pre-filter image, already mapped onto img (the full-size
        pixels), get their landmarks, boxes and scores from img (fsift_face_refine). NULL: the
        mapped result is used as it is. */
@@ -82,6 +90,11 @@ typedef struct fsift_pipe_text_ops {
 int fsift_pipe_prefilter_denom(int longer_side, int det_size);
 
 void fsift_pipe_face_ops_models(const fsift_face_models *m, fsift_pipe_face_ops *ops);
+/* The first look's slack: a sample goes on to the detector when the gate's largest candidate
+ * covers at least this fraction of --min-face-ratio (docs/build.md: how it was chosen). */
+#define FSIFT_BUILD_GATE_SLACK 0.5f
+/* Adds the first look (fsift_face_gate) to ops made by fsift_pipe_face_ops_models. */
+void fsift_pipe_face_ops_gate(const fsift_face_gate *g, float slack, fsift_pipe_face_ops *ops);
 void fsift_pipe_text_ops_matcher(const fsift_matcher *m, fsift_pipe_text_ops *ops);
 
 typedef enum fsift_layout {

@@ -396,7 +396,7 @@ fsift_status fsift_build_run(const fsift_build_options *o, const char *const *in
     void **states = calloc((size_t)o->threads, sizeof *states);
     if (!flags || !states) s = fsift_error(FSIFT_E_NOMEM, "out of memory");
     for (int t = 0; !s && t < o->threads; t++)
-        if (o->face->thread_new) s = o->face->thread_new(o->face->ctx, &states[t]);
+        if (o->face->thread_new) s = o->face->thread_new(o->face, &states[t]);
     int64_t next_id = 0;
     int mine = 0;
     for (int i = 0; i < in.n; i++) mine += i % o->shard_count == o->shard_index;

@@ -6,7 +6,9 @@
  * decode_limit / decode_error, no pixels decoded), the resolution (shorter side of the
  * oriented image < min_side), the decode itself (JPEG at the smallest DCT scale whose longer
  * side still covers the face step's det_size, then any image resized to that longer side:
- * the pre-filter image), the face count, the largest face's true box area share. Only samples
+ * the pre-filter image), the first look when the face step has one (a cheap detector: no face
+ * that could cover the rule's share, with slack, ends the sample there), the face count, the
+ * largest face's true box area share. Only samples
  * that pass are decoded at full size; there the pre-filter's faces are mapped onto the full
  * frame and refined on its pixels (the face step's landmark stage: O-Net on the full-size
  * crops), or with full_redetect detected again from scratch; that full-size result decides
@@ -282,6 +284,29 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
     }
     r->ms[ST_DECODE] = fsift_now_ms() - t;
     t = fsift_now_ms();
+    if (o->face->gate) { /* the first look: no face the rule could keep → no detection */
+        float gr = 0;
+        int seen = 0;
+        st = o->face->gate(face_state, &small, &gr, &seen);
+        if (!st && !(gr >= o->min_face_ratio * o->face->gate_slack)) {
+            r->ms[ST_DETECT] = fsift_now_ms() - t;
+            char d[96];
+            if (seen) {
+                r->seen_ratio = gr;
+                snprintf(d, sizeof d, "largest face %.4f of the image at the first look", gr);
+            } else {
+                r->seen_faces = 0;
+                snprintf(d, sizeof d, "no face at the first look");
+            }
+            reject(r, seen ? FSIFT_R_FACE_TOO_SMALL : FSIFT_R_TOO_FEW_FACES, d);
+            goto done;
+        }
+        if (st) {
+            r->ms[ST_DETECT] = fsift_now_ms() - t;
+            reject(r, FSIFT_R_FACE_ERROR, fsift_last_error());
+            goto done;
+        }
+    }
     st = o->face->detect(face_state, &small, &fl);
     r->ms[ST_DETECT] = fsift_now_ms() - t;
     if (st) reject(r, FSIFT_R_FACE_ERROR, fsift_last_error());
