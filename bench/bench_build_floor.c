@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
                 fsift_image sm;
                 if (!fsift_image_resize(&img, (int)(img.width * (double)pre / big + 0.5) ? (int)(img.width * (double)pre / big + 0.5) : 1,
                                         (int)(img.height * (double)pre / big + 0.5) ? (int)(img.height * (double)pre / big + 0.5) : 1,
-                                        FSIFT_RESIZE_BILINEAR, &sm)) {
+                                        FSIFT_RESIZE_BOX, &sm)) {
                     fsift_image_free(&img);
                     img = sm;
                 }

@@ -280,11 +280,11 @@ def check_kps(red, analyze_jsonl):
         a = np.array(r['faces'][0]['kps'])
         b = np.array(m['kps'])
         dev = float(np.abs(a - b).max())
-        scaled = max(r['width'], r['height']) > 320  # build's pre-filter ran on a 320 px copy
+        scaled = max(r['width'], r['height']) > 256  # build's pre-filter ran on a 256 px copy
         flag = 'ok' if dev <= 2.0 else 'FAILED'
         if flag == 'FAILED':
             ok = False
-        print(f'kps {os.path.basename(r["file"])}: max |re-detected - stored| = {dev:.3f} px ({"pre-filtered at 320 px, stored from full size" if scaled else "full scale"}) {flag}')
+        print(f'kps {os.path.basename(r["file"])}: max |re-detected - stored| = {dev:.3f} px ({"pre-filtered at 256 px, refined at full size" if scaled else "full scale"}) {flag}')
     return ok
 
 

@@ -266,12 +266,13 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
         r->ms[ST_DECODE] = fsift_now_ms() - t;
         return reject(r, decode_reason(st), fsift_last_error());
     }
-    /* the detection image: longer side det_size at most (bilinear, as Pillow) */
+    /* the detection image: longer side det_size at most (Pillow BOX: each source pixel read
+       once per axis, half the taps of its antialiased bilinear at these factors) */
     int big = dec.width > dec.height ? dec.width : dec.height;
     if (o->face->det_size > 0 && big > o->face->det_size) {
         double k = (double)o->face->det_size / big;
         int nw = (int)lround(dec.width * k), nh = (int)lround(dec.height * k);
-        st = fsift_image_resize(&dec, nw > 0 ? nw : 1, nh > 0 ? nh : 1, FSIFT_RESIZE_BILINEAR, &small);
+        st = fsift_image_resize(&dec, nw > 0 ? nw : 1, nh > 0 ? nh : 1, FSIFT_RESIZE_BOX, &small);
         if (st) {
             fsift_image_free(&dec);
             r->ms[ST_DECODE] = fsift_now_ms() - t;
