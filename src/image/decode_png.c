@@ -16,6 +16,10 @@
  * size so no chunk or cache can exceed the input). A decompression bomb therefore costs at
  * most the (limited) output image; extra zlib data past the last row is never inflated.
  *
+ * Common files (non-interlaced 8-bit gray, gray+alpha, RGB, RGBA, palette) take the fast
+ * path of png_fast.c (libdeflate + SIMD defiltering, the same pixels); it declines anything
+ * else, including every corrupt or truncated file, and libspng then decodes it as below.
+ *
  * Rows are decoded progressively (spng_decode_row) straight into the output rows (RGB) or
  * into an RGBA buffer (alpha); a failure after some rows is an error unless allow_truncated,
  * which keeps the rows decoded so far (the rest stay black, or white for alpha images).
@@ -84,7 +88,7 @@ fsift_status img_png_probe(const uint8_t *data, size_t size, const fsift_decode_
 /* Decodes rows into a fresh image; *rows_done counts rows written. Returns the spng code
  * (SPNG_EOI on a complete image) in *rcp; the image is kept on partial success. */
 static fsift_status run_decode(const uint8_t *data, size_t size, const fsift_decode_opts *o,
-                               fsift_image_info *info, int ignore_crc, fsift_image *img,
+                               fsift_image_info *info, int ignore_crc, int fast, fsift_image *img,
                                int *rows_done, int *rcp) {
     memset(img, 0, sizeof *img);
     *rows_done = 0;
@@ -100,6 +104,12 @@ static fsift_status run_decode(const uint8_t *data, size_t size, const fsift_dec
     }
     if (ignore_crc) spng_set_crc_action(ctx, SPNG_CRC_USE, SPNG_CRC_USE);
     const int W = (int)ihdr.width, H = (int)ihdr.height;
+    if (fast && img_png_fast(ctx, data, size, info->has_alpha, img)) { /* png_fast.c */
+        spng_ctx_free(ctx);
+        *rows_done = H;
+        *rcp = SPNG_EOI;
+        return FSIFT_OK;
+    }
     st = img_alloc(W, H, 3, img);
     if (st) {
         spng_ctx_free(ctx);
@@ -169,12 +179,12 @@ static uint8_t *repair_truncated(const uint8_t *d, size_t n, size_t *out_n) {
     return c;
 }
 
-fsift_status img_png_decode(const uint8_t *data, size_t size, const fsift_decode_opts *o,
-                            fsift_image *out, fsift_image_info *info) {
+static fsift_status png_decode(const uint8_t *data, size_t size, const fsift_decode_opts *o,
+                               fsift_image *out, fsift_image_info *info, int fast) {
     memset(out, 0, sizeof *out);
     fsift_image img;
     int rows = 0, rc = 0;
-    fsift_status st = run_decode(data, size, o, info, 0, &img, &rows, &rc);
+    fsift_status st = run_decode(data, size, o, info, 0, fast, &img, &rows, &rc);
     if (st) return st;
     if (rc == SPNG_EOI) {
         *out = img;
@@ -189,7 +199,7 @@ fsift_status img_png_decode(const uint8_t *data, size_t size, const fsift_decode
     uint8_t *fixed = repair_truncated(data, size, &rn);
     if (!fixed) return st;
     fsift_image_info info2 = *info;
-    fsift_status st2 = run_decode(fixed, rn, o, &info2, 1, &img, &rows, &rc);
+    fsift_status st2 = run_decode(fixed, rn, o, &info2, 1, 0, &img, &rows, &rc);
     free(fixed);
     if (st2 || rows == 0) {
         fsift_image_free(&img);
@@ -197,4 +207,14 @@ fsift_status img_png_decode(const uint8_t *data, size_t size, const fsift_decode
     }
     *out = img;
     return FSIFT_OK;
+}
+
+fsift_status img_png_decode(const uint8_t *data, size_t size, const fsift_decode_opts *o,
+                            fsift_image *out, fsift_image_info *info) {
+    return png_decode(data, size, o, out, info, 1);
+}
+
+fsift_status img_png_decode_spng(const uint8_t *data, size_t size, const fsift_decode_opts *o,
+                                 fsift_image *out, fsift_image_info *info) {
+    return png_decode(data, size, o, out, info, 0);
 }

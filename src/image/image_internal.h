@@ -56,6 +56,23 @@ int img_png_orientation(const uint8_t *data, size_t size);
 /* Orientation from a WebP's EXIF chunk (RIFF chunks walked, lengths checked). */
 int img_webp_orientation(const uint8_t *data, size_t size);
 
+/* The fast path of PNG decoding (png_fast.c): non-interlaced 8-bit gray, gray+alpha, RGB,
+ * RGBA and palette images, called by decode_png.c with the libspng context that has read
+ * the header (ctx is only queried, never advanced). Returns 1 with *out set to exactly what
+ * the libspng path would produce (has_alpha: the caller's alpha decision), or 0 with *out
+ * zeroed, nothing allocated and no error set when it declines (unusual or corrupt input:
+ * the caller then decodes with libspng). */
+struct spng_ctx;
+int img_png_fast(struct spng_ctx *ctx, const uint8_t *data, size_t size, int has_alpha,
+                 fsift_image *out);
+/* PNG defiltering of one row in place (filter 0..4, prior = the previous defiltered row, n
+ * bytes each): the one png_fast.c uses (SIMD where it has it) and the scalar reference. */
+void img_png_unfilter(uint8_t *row, const uint8_t *prior, size_t n, size_t bpp, int filter);
+void img_png_unfilter_ref(uint8_t *row, const uint8_t *prior, size_t n, size_t bpp, int filter);
+/* img_png_decode without the fast path (libspng for every file): for tests and benchmarks. */
+fsift_status img_png_decode_spng(const uint8_t *data, size_t size, const fsift_decode_opts *o,
+                                 fsift_image *out, fsift_image_info *info);
+
 #define IMG_DECL(fmt)                                                                        \
     fsift_status img_##fmt##_probe(const uint8_t *data, size_t size,                        \
                                    const fsift_decode_opts *o, fsift_image_info *info);      \
