@@ -2,14 +2,15 @@
  * bench_build_floor.c — the floor under `facesift build`: for every sample of a webdataset
  * shard, only what the pipeline cannot avoid on a sample it rejects at the face rules —
  * the header probe, the decode at the DCT scale build uses (fsift_pipe_prefilter_denom of
- * the pre-filter side, 256), the resize to that side, and the detector —
+ * the pre-filter side, 256), the reduction to that side, the first look (fsift_face_gate, as
+ * build: samples it ends get no detector run; --no-first-look: off) and the detector —
  * single-threaded, in one loop, no I/O besides
  * reading the shard. Prints one JSON line: samples, ms per stage, samples/s.
  *
  * Samples whose shorter side is under --min-side (513) are only probed, as in the pipeline.
  *
  * usage: bench_build_floor SHARD.tar [--models SET] [--det-size 640] [--min-side 513]
- *                          [--prefilter-side 256]
+ *                          [--prefilter-side 256] [--no-first-look] [--min-face-ratio 0.04]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +22,15 @@
 
 int main(int argc, char **argv) {
     const char *shard = NULL, *models = "default";
-    int det_size = 640, min_side = 513, pre = 256;
+    int det_size = 640, min_side = 513, pre = 256, first_look = 1;
+    double min_ratio = 0.04;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--models") && i + 1 < argc) models = argv[++i];
         else if (!strcmp(argv[i], "--det-size") && i + 1 < argc) det_size = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--min-side") && i + 1 < argc) min_side = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--prefilter-side") && i + 1 < argc) pre = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--min-face-ratio") && i + 1 < argc) min_ratio = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--no-first-look")) first_look = 0;
         else shard = argv[i];
     }
     if (!shard) {
@@ -38,7 +42,10 @@ int main(int argc, char **argv) {
     fo.det_size = det_size;
     fsift_face_models *m;
     fsift_face_analyzer *a;
-    if (fsift_face_models_load(models, &fo, &m) || fsift_face_analyzer_new(m, &a)) {
+    fsift_face_gate *gate = NULL;
+    fsift_face_gate_session *gs = NULL;
+    if (fsift_face_models_load(models, &fo, &m) || fsift_face_analyzer_new(m, &a) ||
+        (first_look && (fsift_face_gate_load(NULL, &gate) || fsift_face_gate_session_new(gate, &gs)))) {
         fprintf(stderr, "bench_build_floor: %s\n", fsift_last_error());
         return 1;
     }
@@ -49,7 +56,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     double t_read = 0, t_dec = 0, t_det = 0, t0 = fsift_now_ms();
-    long n = 0, faces = 0;
+    long n = 0, faces = 0, gated = 0;
     fsift_face_list fl;
     memset(&fl, 0, sizeof fl);
     for (;;) {
@@ -83,18 +90,26 @@ int main(int argc, char **argv) {
         t_dec += fsift_now_ms() - t;
         if (img.data) {
             t = fsift_now_ms();
-            if (!fsift_face_detect(a, &img, &fl)) faces += fl.n;
+            float gr = 1;
+            if (gs && fsift_face_gate_run(gs, &img, &gr, NULL)) gr = 1;
+            if (!gs || gr >= min_ratio * FSIFT_BUILD_GATE_SLACK) {
+                if (!fsift_face_detect(a, &img, &fl)) faces += fl.n;
+            } else {
+                gated++;
+            }
             t_det += fsift_now_ms() - t;
         }
         fsift_image_free(&img);
         fsift_sample_clear(&s);
     }
     double wall = fsift_now_ms() - t0;
-    printf("{\"samples\":%ld,\"faces\":%ld,\"read_ms\":%.1f,\"decode_ms\":%.1f,\"detect_ms\":%.1f,\"wall_ms\":%.1f,"
+    printf("{\"samples\":%ld,\"first_look_ended\":%ld,\"faces\":%ld,\"read_ms\":%.1f,\"decode_ms\":%.1f,\"detect_ms\":%.1f,\"wall_ms\":%.1f,"
            "\"samples_per_s\":%.2f}\n",
-           n, faces, t_read, t_dec, t_det, wall, wall > 0 ? n * 1000.0 / wall : 0.0);
+           n, gated, faces, t_read, t_dec, t_det, wall, wall > 0 ? n * 1000.0 / wall : 0.0);
     fsift_face_list_free(&fl);
     fsift_sample_reader_close(rd);
+    fsift_face_gate_session_free(gs);
+    fsift_face_gate_free(gate);
     fsift_face_analyzer_free(a);
     fsift_face_models_free(m);
     return 0;

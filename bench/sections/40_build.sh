@@ -2,8 +2,8 @@
 # `facesift build` throughput on a generated LAION-like webdataset shard (bench/build_shard.py:
 # 256-2048 px, 80% JPEG, ~30% with a face; captions pre-matched, so the caption rule is off):
 # samples/s and peak RSS at 1 and 2 threads (and at 1 thread with --full-redetect), the time per stage (from the shard's stats), and the floor: the same
-# samples' probe + decode at the scale build uses + resize to the 256 px pre-filter +
-# detector alone, one thread (bench/bench_build_floor.c). Configurations run in alternating turns; best turn kept.
+# samples' probe + decode at the scale build uses + reduction to the 256 px pre-filter +
+# first look + detector alone, one thread (bench/bench_build_floor.c). Configurations run in alternating turns; best turn kept.
 # Prints markdown.
 set -euo pipefail
 # Sourced environment from bench/run.sh: ROOT BUILD WORK PY ITERS WARM QUICK CPU.
@@ -56,7 +56,7 @@ echo "|---|---|---|"
 echo "| build, 1 thread | $best1 | $((rss1 / 1024)) |"
 echo "| build, 2 threads | $best2 | $((rss2 / 1024)) |"
 echo "| build, 1 thread, --full-redetect (kept samples detected again at full size instead of refined) | $bestn | |"
-echo "| floor: probe + decode at the scale used + resize to 256 px + detector, 1 thread | $bestf | |"
+echo "| floor: probe + decode at the scale used + reduce to 256 px + first look + detector, 1 thread | $bestf | |"
 echo
 awk "BEGIN{printf \"2 threads / 1 thread: %.2fx. Pipeline overhead over the floor at 1 thread: %.0f%% (the floor does not decode the kept samples at full size, refine, embed, encode or write them).\n\", $best2 / $best1, ($bestf / $best1 - 1) * 100}"
 echo
