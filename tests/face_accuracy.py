@@ -46,22 +46,32 @@ DIFF_MAX = 0.5
 
 # (check, predicate(models, case, face, value)) → why. Each entry is explained in
 # docs/faces-accuracy.md; the lead decides whether it stays.
-MTCNN_SETS = ('default', 'mtcnn')
-HARD_POSE = ('sample1.jpg#1', 'sample2.jpg#1', 'sample4.jpg#0', 'sample4.jpg#1', 'sample4.jpg#2',
-             'sample4.jpg#3', 'sample1.jpg#0')
+MTCNN_SETS = ('mtcnn',)
+HARD_POSE = ('sample1.jpg#1', 'sample2.jpg#1')
+HIDDEN_EYE = 'sample2.jpg#1'
+
+
+def rotated(c, deg=None):
+    return c['rec']['kind'] == 'rotate' and (deg is None or abs(c['rec']['param']) == deg)
+
+
 KNOWN_LIMITS = [
     ('recall', lambda m, c, f, v: m in MTCNN_SETS and f['label'].get('pose') == 'profile'
      and c['rec']['kind'] == 'scale' and c['rec']['param'] <= 0.5,
      'MTCNN misses small profile faces (here <= 45 px wide)'),
-    ('landmarks', lambda m, c, f, v: f['label']['id'] in HARD_POSE and v <= 0.20,
-     'rolled, bowed or made-up face: label and O-Net disagree by 0.10-0.20 IOD'),
-    ('landmarks', lambda m, c, f, v: c['rec']['kind'] == 'rotate' and abs(c['rec']['param']) == 20
-     and v <= 0.20, 'O-Net landmarks degrade on faces rolled by a further 20 degrees'),
+    ('landmarks', lambda m, c, f, v: f['label']['id'] in HARD_POSE and v <= 0.15,
+     'rolled and bowed face (sample1 #1) or bowed with one eye under hair (sample2 #1): label and O-Net disagree by 0.10-0.15 IOD'),
+    ('landmarks', lambda m, c, f, v: f['label']['id'] == HIDDEN_EYE and rotated(c, 20) and v <= 0.35,
+     'bowed face with the right eye under hair, rotated a further 20 degrees: O-Net places the hidden eye from a wrong roll'),
     ('same', lambda m, c, f, v: f is not None and c['rec']['kind'] == 'scale' and c['rec']['param'] == 0.25
      and f['label']['bbox'][2] - f['label']['bbox'][0] < 32 and v >= 0.6,
      'face under 32 px wide: MobileFaceNet on a 112x112 crop upsampled 4x'),
+    ('same', lambda m, c, f, v: f is not None and f['label'].get('pose') == 'profile' and rotated(c) and v >= 0.2,
+     'profile (one eye hidden): its 5-point alignment is undefined, so crops of rotated copies do not align'),
+    ('same', lambda m, c, f, v: f is not None and f['label']['id'] == HIDDEN_EYE and rotated(c, 20) and v >= 0.7,
+     'the hidden-eye face rotated 20 degrees: its landmarks (see above) give a poorer crop'),
     ('different', lambda m, c, f, v: set(c['pair']) == {'sample1.jpg#1', 'sample4.jpg#0'} and v <= 0.6,
-     'possibly the same woman (similar features; not decidable by eye)'),
+     'two different dark-haired women (face shape and nose differ), one with eyes closed under theatrical make-up'),
 ]
 
 

@@ -11,7 +11,9 @@ BIN=${FSIFT_BIN:-$ROOT/build/facesift}
 MODELS=${FSIFT_MODELS_DIR:-$ROOT/models}
 PY=/usr/bin/python3
 A=/usr/lib/python3/dist-packages/skimage/data
-[ -f "$MODELS/mtcnn/pnet.tflite" ] || { echo "SKIP: $MODELS/mtcnn/pnet.tflite missing (run scripts/fetch-models.sh)"; exit 77; }
+for m in mtcnn/pnet.tflite blazeface/face_detection_back_256x256_barracuda.onnx; do
+    [ -f "$MODELS/$m" ] || { echo "SKIP: $MODELS/$m missing (run scripts/fetch-models.sh)"; exit 77; }
+done
 [ -f "$A/astronaut.png" ] && [ -f "$A/chelsea.png" ] || { echo "SKIP: skimage's sample images missing (apt-get install python3-skimage)"; exit 77; }
 [ -x "$PY" ] || { echo "SKIP: $PY not found"; exit 77; }
 export FSIFT_MODELS_DIR=$MODELS
@@ -56,20 +58,20 @@ for d in (t1[0], t1[1], t1[3]):
 assert (t1[0]["width"], t1[0]["height"], t1[0]["n_found"]) == (512, 512, 1), t1[0]
 assert t1[1]["n_found"] == 0, "a face on the cat"
 assert t1[3]["n_found"] == 1 and t1[3]["width"] == 384
-assert t1[0]["detector"].startswith("mtcnn(") and t1[0]["recognizer"].startswith("mobilefacenet(")
+assert t1[0]["detector"].startswith("blazeface256(") and t1[0]["recognizer"].startswith("mobilefacenet(")  # the default set
 print("analyze: contract ok (%d lines, 1 and 2 threads identical)" % len(t1))
 PYEOF
 
 # --no-embedding, --embed-largest, --draw, other sets
 "$BIN" analyze --no-embedding "$W/a.png" | grep -q '"embedding"' && fail "--no-embedding printed an embedding"
-"$BIN" analyze --models blazeface --embed-largest --draw "$W/draw" "$W/a.png" "$W/small.jpg" >"$W/b.jsonl"
+"$BIN" analyze --models mtcnn --embed-largest --draw "$W/draw" "$W/a.png" "$W/small.jpg" >"$W/b.jsonl"
 [ -s "$W/draw/a.png" ] && [ -s "$W/draw/small.png" ] || fail "--draw wrote no previews"
 "$PY" -c "
 from PIL import Image
 for n, size in (('a', (512, 512)), ('small', (384, 384))):
     im = Image.open('$W/draw/%s.png' % n); assert im.size == size, im.size
 " || fail "--draw previews are not the image size"
-grep -q '"detector":"blazeface256' "$W/b.jsonl" || fail "--models blazeface not used"
+grep -q '"detector":"mtcnn(' "$W/b.jsonl" || fail "--models mtcnn not used"
 
 # usage and errors
 "$BIN" analyze --help | grep -q "usage: facesift analyze" || fail "--help"

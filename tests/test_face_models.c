@@ -5,11 +5,14 @@
  * 3.4–4.3% of the image per REFERENCE.md, eyes in the upper half of the box, left eye left
  * of the right eye), a blank 320×240 image (0 faces), 1×1 and 20000×200 images (no crash: zero
  * faces), a face cut by the image border (landmarks outside the image, still embedded), and
- * a grid of 121 faces (100 kept: the max_faces cap; n_found reports them all). Also
+ * a grid of 169 faces (100 kept: the max_faces cap; n_found reports the ≥ 110 found). Also
  * threads: two analyzers on one shared model set give identical results, and the same face
- * shifted/rescaled embeds with cosine ≥ 0.8. Runs for the "mtcnn" and "blazeface" sets
+ * shifted/rescaled embeds with cosine ≥ 0.8, and `facesift build`'s detect-small-then-refine
+ * path gives the landmarks of detect on the full photo within 2 px (astronaut.png, and the
+ * labelled photos when scripts/fetch-photos.sh fetched them). Runs for the "mtcnn" and "blazeface" sets
  * (FSIFT_FACE_SET=NAME: that set only).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -142,21 +145,21 @@ static void test_border_face(void) {
 
 static void test_many_faces(void) {
     if (!have_models()) TEST_SKIP("models or astronaut.png missing");
-    /* an 11×11 grid of the astronaut's head (cropped 150×150 around the face, scaled to 56) */
+    /* a 13×13 grid of the astronaut's head (cropped 150×150 around the face, scaled to 56) */
     fsift_image head, tile, grid;
     CHECK_OK(fsift_image_new(150, 150, 3, &head));
     paste(&head, &g_astro, -150, -40);
     CHECK_OK(fsift_image_resize(&head, 56, 56, FSIFT_RESIZE_BILINEAR, &tile));
-    CHECK_OK(fsift_image_new(11 * 56, 11 * 56, 3, &grid));
-    for (int r = 0; r < 11; r++)
-        for (int c = 0; c < 11; c++) paste(&grid, &tile, c * 56, r * 56);
+    CHECK_OK(fsift_image_new(13 * 56, 13 * 56, 3, &grid));
+    for (int r = 0; r < 13; r++)
+        for (int c = 0; c < 13; c++) paste(&grid, &tile, c * 56, r * 56);
     CHECK(fsift_face_models_options(g_models)->max_faces == 100); /* the default cap */
     fsift_face_analyzer *a = NULL;
     CHECK_OK(fsift_face_analyzer_new(g_models, &a));
     fsift_face_list l = {0};
     CHECK_OK(fsift_face_detect(a, &grid, &l));
     CHECK_MSG(l.n == 100, "kept %d", l.n);
-    CHECK_MSG(l.n_found >= 110 && l.n_found <= 121, "found %d of 121", l.n_found);
+    CHECK_MSG(l.n_found >= 110 && l.n_found <= 169, "found %d of 169", l.n_found);
     for (int i = 1; i < l.n; i++) {
         float a0 = (l.faces[i - 1].bbox[2] - l.faces[i - 1].bbox[0]) * (l.faces[i - 1].bbox[3] - l.faces[i - 1].bbox[1]);
         float a1 = (l.faces[i].bbox[2] - l.faces[i].bbox[0]) * (l.faces[i].bbox[3] - l.faces[i].bbox[1]);
@@ -193,6 +196,78 @@ static void test_two_analyzers_agree(void) {
     fsift_face_analyzer_free(b);
 }
 
+/* `facesift build`'s path against `facesift analyze`'s: detect on a 1/4-size copy, map the
+ * faces onto the full photo (fsift_face_list_rescale), refine there — the landmarks must
+ * agree with detect on the full photo within 2 px (the build's e2e test compares the stored
+ * landmarks with analyze on the saved image). Every face of the full-size detection that the
+ * 1/4 copy also found is compared; the worst difference is printed. */
+static double g_refine_worst;
+
+static void refine_vs_detect(fsift_face_analyzer *a, const char *name, const fsift_image *full, int coarse) {
+    fsift_image quarter;
+    int qw = (full->width + 2) / 4, qh = (full->height + 2) / 4;
+    CHECK_OK(fsift_image_resize(full, qw, qh, FSIFT_RESIZE_BILINEAR, &quarter));
+    fsift_face_list ref = {0}, l = {0};
+    CHECK_OK(fsift_face_detect(a, full, &ref));
+    CHECK_OK(coarse ? fsift_face_detect_coarse(a, &quarter, &l) : fsift_face_detect(a, &quarter, &l));
+    fsift_face_list_rescale(&l, (double)full->width / qw, (double)full->height / qh, full->width, full->height);
+    CHECK_OK(fsift_face_refine(a, full, &l));
+    int compared = 0;
+    for (int i = 0; i < ref.n; i++) {
+        const fsift_face *r = &ref.faces[i];
+        float cx = 0.5f * (r->bbox[0] + r->bbox[2]), cy = 0.5f * (r->bbox[1] + r->bbox[3]);
+        const fsift_face *best = NULL;
+        for (int j = 0; j < l.n; j++) {
+            const fsift_face *f = &l.faces[j];
+            if (cx > f->bbox[0] && cx < f->bbox[2] && cy > f->bbox[1] && cy < f->bbox[3]) best = f;
+        }
+        if (!best) continue; /* too small on the 1/4 copy */
+        double worst = 0;
+        for (int k = 0; k < 5; k++) {
+            double d = hypot(best->kps[k][0] - r->kps[k][0], best->kps[k][1] - r->kps[k][1]);
+            if (d > worst) worst = d;
+        }
+        compared++;
+        if (worst > g_refine_worst) g_refine_worst = worst;
+        CHECK_MSG(worst <= 2.0, "%s face %d (box %.0fx%.0f): refined landmarks %.2f px from detect's", name, i,
+                  r->bbox[2] - r->bbox[0], r->bbox[3] - r->bbox[1], worst);
+    }
+    fprintf(stderr, "  %s%s: %d of %d faces compared, refine vs detect worst landmark %.2f px so far\n", name,
+            coarse ? " (coarse)" : "", compared, ref.n, g_refine_worst);
+    CHECK_MSG(compared >= 1, "%s: no face found on both the full and the 1/4 copy", name);
+    fsift_face_list_free(&ref);
+    fsift_face_list_free(&l);
+    fsift_image_free(&quarter);
+}
+
+static void test_refine_matches_detect(void) {
+    if (!have_models()) TEST_SKIP("models or astronaut.png missing");
+    fsift_face_analyzer *a = NULL;
+    CHECK_OK(fsift_face_analyzer_new(g_models, &a));
+    g_refine_worst = 0;
+    refine_vs_detect(a, "astronaut.png", &g_astro, 0);
+    refine_vs_detect(a, "astronaut.png", &g_astro, 1);
+    /* the labelled photos (scripts/fetch-photos.sh): 1920-px photos with 3-5 faces */
+    const char *src = test_env("FSIFT_SOURCE_DIR", ".");
+    static const char *photos[] = {"grace_hopper.jpg", "sample1.jpg", "sample3.jpg", "sample4.jpg", "sample5.jpg",
+                                   "sample6.jpg"};
+    int missing = 0;
+    for (size_t i = 0; i < sizeof photos / sizeof photos[0]; i++) {
+        char path[4096];
+        fsift_image img;
+        snprintf(path, sizeof path, "%s/samples/photos/%s", src, photos[i]);
+        if (load_png(path, &img)) /* any format; EXIF orientation applied */ {
+            missing++;
+            continue;
+        }
+        refine_vs_detect(a, photos[i], &img, 0);
+        refine_vs_detect(a, photos[i], &img, 1); /* the small copy detected with fsift_face_detect_coarse */
+        fsift_image_free(&img);
+    }
+    if (missing) fprintf(stderr, "  %d labelled photos missing in samples/photos (run scripts/fetch-photos.sh)\n", missing);
+    fsift_face_analyzer_free(a);
+}
+
 static void run_set(const char *set) {
     fprintf(stderr, "== model set %s\n", set);
     char path[4096];
@@ -208,6 +283,7 @@ static void run_set(const char *set) {
     RUN(test_border_face);
     RUN(test_many_faces);
     RUN(test_two_analyzers_agree);
+    RUN(test_refine_matches_detect);
     fsift_face_models_free(g_models);
     g_models = NULL;
 }

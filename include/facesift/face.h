@@ -100,16 +100,30 @@ fsift_status fsift_face_analyzer_new(const fsift_face_models *m, fsift_face_anal
 void fsift_face_analyzer_free(fsift_face_analyzer *a); /* NULL is a no-op */
 
 /* Detection + 5 landmarks on an RGB8 image (borrowed). Fills out (no embeddings). Any image
- * size ≥ 1×1 is valid; an image with no faces gives n = 0 and FSIFT_OK. */
+ * size ≥ 1×1 is valid; an image with no faces gives n = 0 and FSIFT_OK.
+ * mtcnn and blazeface: the detector runs on its canvas (longest side ≤ det_size), then the
+ * landmark stage that fsift_face_refine runs (O-Net on upright crops of img itself, at full
+ * resolution, iterated until each face's frame converges, the 5 largest faces averaged over
+ * 5 nearby frames) gives kps, bbox and det_score (O-Net's face probability). */
 fsift_status fsift_face_detect(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *out);
+
+/* fsift_face_detect with a cheaper landmark stage: two O-Net passes per face instead of
+ * iterating to convergence (mtcnn and blazeface sets; the same as fsift_face_detect for
+ * SCRFD). The same faces up to the det_thresh borderline, landmarks within a few pixels; for
+ * a detection whose landmarks fsift_face_refine recomputes on a larger copy (`facesift
+ * build`'s pre-filter image), where the converged landmarks of the small copy would be
+ * thrown away. */
+fsift_status fsift_face_detect_coarse(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *out);
 
 /* Landmark refinement on a larger copy of the image a detection ran on: l holds faces found on
  * a smaller copy of img, already mapped onto img's pixels (fsift_face_list_rescale). The model
- * set's landmark stage (O-Net for mtcnn and blazeface) runs again on img itself and sets each
- * face's kps, bbox and det_score; faces that fall below det_thresh are dropped, faces that
- * converge onto one are merged, and the list is re-sorted with area_ratio for img. Used by
- * `facesift build`: detection on the small pre-filter image, landmarks from the full-size
- * pixels, without a second full detection. SCRFD sets have no separate landmark stage: the
+ * set's landmark stage (O-Net for mtcnn and blazeface; the same stage fsift_face_detect ends
+ * with, starting from l's boxes and eyes) runs again on img itself and sets each face's kps,
+ * bbox and det_score; faces that fall below det_thresh are dropped, faces that converge onto
+ * one are merged, and the list is re-sorted with area_ratio for img. Used by `facesift build`:
+ * detection on the small pre-filter image, landmarks from the full-size pixels, without a
+ * second full detection; the landmarks agree with fsift_face_detect on img within 2 px
+ * (tests/test_face_models.c, 1920-px photos). SCRFD sets have no separate landmark stage: the
  * list is only re-sorted. */
 fsift_status fsift_face_refine(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *l);
 

@@ -7,7 +7,14 @@
  * landmarks are mapped back to the image's pixels (x·w/w', y·h/h'). This bounds the work per
  * image (the P-Net pyramid of a 2048-px photo would cost ~10× more) while faces that matter
  * for a dataset (≥ 1% of the image) stay ≥ ~60 px on the canvas. SCRFD letterboxes the full
- * image into its own det_size canvas (scrfd.c). MTCNN faces must also reach det_thresh.
+ * image into its own det_size canvas (scrfd.c).
+ *
+ * Landmarks: for MTCNN and BlazeFace, detect and refine end in the same landmark stage
+ * (landmarks.c: O-Net on upright crops of the image passed in, at its full resolution,
+ * iterated until each face's frame converges), so `facesift build` (detect on a small
+ * pre-filter decode → fsift_face_list_rescale → refine on the full decode) and `facesift
+ * analyze` (detect on the full decode) differ only by the boxes they start from. The score
+ * is O-Net's face probability, which det_thresh filters.
  * Candidates with non-finite coordinates (possible with broken or random-weight models) are
  * dropped, never passed on.
  */
@@ -16,6 +23,8 @@
 #include <string.h>
 
 #include "face/face_internal.h"
+
+#define FACE_FINAL_NMS 0.7f
 
 fsift_status fsift_face_analyzer_new(const fsift_face_models *m, fsift_face_analyzer **out) {
     if (!m || !out) return fsift_error(FSIFT_E_INVALID_ARG, "face_analyzer_new: NULL argument");
@@ -98,7 +107,27 @@ static fsift_status check_image(const fsift_image *img) {
     return FSIFT_OK;
 }
 
-fsift_status fsift_face_detect(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *out) {
+/* The end of detect and refine for the mtcnn and blazeface sets: the landmark stage
+ * (landmarks.c) on img for a->res.v[0..n) (pixels of img), O-Net's best face probability as
+ * the score, a last NMS (Min overlap 0.7, as after MTCNN's O-Net: refined boxes of one face
+ * can converge onto it). Returns the count kept at the front of a->res.v. */
+static fsift_status landmark_stage(fsift_face_analyzer *a, const fsift_image *img, int *n, int n_precise) {
+    if (*n == 0) return FSIFT_OK;
+    fsift_status st = face_onet_landmarks(a, a->m->n_nets - 1, img, a->res.v, *n, n_precise);
+    if (st) return st;
+    *n = face_nms(a->res.v, *n, FACE_FINAL_NMS, FACE_NMS_MIN, 0);
+    return FSIFT_OK;
+}
+
+/* Keeps the finite candidates a->res.v[0..n) scoring ≥ det_thresh and fills out for img. */
+static fsift_status finish(fsift_face_analyzer *a, const fsift_image *img, int n, fsift_face_list *out) {
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (cand_finite(&a->res.v[i]) && a->res.v[i].score >= a->m->opts.det_thresh) a->res.v[k++] = a->res.v[i];
+    return face_list_fill(out, a->res.v, k, a->m->opts.max_faces, img->width, img->height);
+}
+
+static fsift_status detect(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *out, int n_precise) {
     if (!a || !out) return fsift_error(FSIFT_E_INVALID_ARG, "face_detect: NULL argument");
     out->n = out->n_found = 0;
     out->ms_detect = out->ms_align = out->ms_embed = 0;
@@ -107,13 +136,20 @@ fsift_status fsift_face_detect(fsift_face_analyzer *a, const fsift_image *img, f
     double t0 = fsift_now_ms();
     a->res.n = 0;
     st = a->m->kind == FACE_DET_SCRFD ? face_scrfd_detect(a, img, &a->res) : detect_on_canvas(a, img);
+    int n = a->res.n;
+    if (!st && a->m->kind != FACE_DET_SCRFD) st = landmark_stage(a, img, &n, n_precise);
     if (st) return st;
-    int k = 0;
-    for (int i = 0; i < a->res.n; i++)
-        if (cand_finite(&a->res.v[i]) && a->res.v[i].score >= a->m->opts.det_thresh) a->res.v[k++] = a->res.v[i];
-    st = face_list_fill(out, a->res.v, k, a->m->opts.max_faces, img->width, img->height);
+    st = finish(a, img, n, out);
     out->ms_detect = fsift_now_ms() - t0;
     return st;
+}
+
+fsift_status fsift_face_detect(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *out) {
+    return detect(a, img, out, FACE_PRECISE_FACES);
+}
+
+fsift_status fsift_face_detect_coarse(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *out) {
+    return detect(a, img, out, 0);
 }
 
 fsift_status fsift_face_analyze(fsift_face_analyzer *a, const fsift_image *img, int embed_all, fsift_face_list *out) {
@@ -140,15 +176,8 @@ fsift_status fsift_face_refine(fsift_face_analyzer *a, const fsift_image *img, f
         if ((st = face_cands_push(&a->res, &c))) return st;
     }
     int n = a->res.n;
-    if (a->m->kind != FACE_DET_SCRFD && n > 0) {
-        if ((st = face_onet_landmarks(a, a->m->n_nets - 1, img, a->res.v, n))) return st;
-        for (int i = 0; i < n; i++) a->res.v[i].score = a->res.v[i].reg[0];
-        n = face_nms(a->res.v, n, 0.7f, FACE_NMS_MIN, 0);
-    }
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (cand_finite(&a->res.v[i]) && a->res.v[i].score >= a->m->opts.det_thresh) a->res.v[k++] = a->res.v[i];
-    st = face_list_fill(l, a->res.v, k, a->m->opts.max_faces, img->width, img->height);
+    if (a->m->kind != FACE_DET_SCRFD && (st = landmark_stage(a, img, &n, FACE_PRECISE_FACES))) return st;
+    st = finish(a, img, n, l);
     l->n_found += capped;
     return st;
 }

@@ -9,16 +9,14 @@
  * then an 8×8 grid with 6 per cell, at cell centres ((x + 0.5)/g, (y + 0.5)/g); a box is
  * (cx, cy, w, h) = (anchor·256 + o0, anchor·256 + o1, o2, o3) in canvas pixels. Scores go
  * through a sigmoid (logits clamped to ±100); boxes scoring ≥ FACE_BLAZE_MIN_SCORE (0.3) are
- * merged with MediaPipe's weighted NMS (IoU 0.3). Each merged box then goes through MTCNN's
- * O-Net FACE_ONET_PASSES (2) times (mtcnn.c: square the box, crop 48×48, take O-Net's
- * landmarks and regressed box): the face gets O-Net's five landmarks, O-Net's box (the same
- * convention as the MTCNN set, close to insightface's forehead-to-chin box) and, as
- * det_score, O-Net's best face probability, which det_thresh then filters — this is what
- * removes the animal faces BlazeFace 256 also fires on (REFERENCE.md: the cat at p 0.80).
- * Refined boxes of one face can converge onto it: a last NMS (Min overlap 0.7, as after
- * MTCNN's O-Net) keeps one.
- * Measured on the labelled photos and their variants (docs/faces.md): the second O-Net pass
- * lowers the 90th-percentile landmark error from 0.20 to 0.16 inter-ocular distances.
+ * merged with MediaPipe's weighted NMS (IoU 0.3). Each box also carries BlazeFace's six
+ * keypoints, offsets from the anchor like the box centre (o4..o15): the subject's right eye,
+ * left eye, nose tip, mouth centre, right and left tragion — so keypoint 0 is the eye on the
+ * image's left, as insightface's first landmark. They become the candidate's kps (eyes, nose,
+ * and the mouth centre for both corners) only so that the landmark stage (landmarks.c) can
+ * take the first roll from the eyes; O-Net replaces all five there, and its face probability
+ * becomes det_score, which det_thresh filters — this is what removes the animal faces
+ * BlazeFace 256 also fires on (REFERENCE.md: the cat at p 0.80).
  */
 #include <math.h>
 #include <string.h>
@@ -27,7 +25,6 @@
 
 #define FACE_BLAZE_MIN_SCORE 0.3f
 #define FACE_BLAZE_NMS 0.3f
-#define FACE_BLAZE_FINAL_NMS 0.7f
 
 static fsift_status find_output(fsift_face_analyzer *a, int64_t rows, int64_t width, fsift_tensor *t) {
     for (int k = 0; k < a->m->nets[0].n_outputs; k++) {
@@ -85,15 +82,17 @@ fsift_status face_blazeface_detect(fsift_face_analyzer *a, const fsift_image *im
             f.x1 = (float)((cx - w * 0.5f) / scale), f.y1 = (float)((cy - h * 0.5f) / scale);
             f.x2 = (float)((cx + w * 0.5f) / scale), f.y2 = (float)((cy + h * 0.5f) / scale);
             f.score = score;
+            static const int from[5] = {0, 1, 2, 3, 3}; /* eyes, nose, mouth centre twice */
+            for (int k = 0; k < 5; k++) {
+                f.kps[k][0] = (float)((ax + o[4 + 2 * from[k]]) / scale);
+                f.kps[k][1] = (float)((ay + o[5 + 2 * from[k]]) / scale);
+            }
+            f.has_kps = 1;
             if ((st = face_cands_push(c, &f))) return st;
         }
     }
     int n = face_weighted_nms(c->v, c->n, FACE_BLAZE_NMS);
     if (n > FACE_MAX_STAGE_CROPS) n = FACE_MAX_STAGE_CROPS;
-    if ((st = face_onet_landmarks(a, 1, img, c->v, n))) return st;
-    for (int i = 0; i < n; i++) c->v[i].score = c->v[i].reg[0]; /* O-Net's face probability */
-    /* refined boxes of one face can converge: the MTCNN cascade's final NMS removes them */
-    n = face_nms(c->v, n, FACE_BLAZE_FINAL_NMS, FACE_NMS_MIN, 0);
     for (int i = 0; i < n; i++)
         if ((st = face_cands_push(out, &c->v[i]))) return st;
     return FSIFT_OK;

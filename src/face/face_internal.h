@@ -130,6 +130,8 @@ fsift_status face_crop_resize(const fsift_image *img, float x1, float y1, float 
  * of h×w (in the spec's layout). */
 fsift_status face_net_run(fsift_face_analyzer *a, int i, const float *blob, int batch, int h, int w);
 fsift_status face_net_output(fsift_face_analyzer *a, int i, int k, fsift_tensor *t);
+/* The output of net i with `rows` × `width` values whose last axis is `width` (mtcnn.c). */
+fsift_status face_net_output_by_width(fsift_face_analyzer *a, int i, int64_t width, int64_t rows, fsift_tensor *t);
 
 /* ---- detectors ------------------------------------------------------------------------ */
 typedef struct face_mtcnn_params {
@@ -141,11 +143,13 @@ typedef struct face_mtcnn_params {
 void face_mtcnn_default_params(face_mtcnn_params *p);
 fsift_status face_mtcnn_detect(fsift_face_analyzer *a, const fsift_image *img, const face_mtcnn_params *p,
                                face_cands *out);
-/* O-Net refinement of the given boxes, FACE_ONET_PASSES times: each pass squares the box,
- * crops it for O-Net, and takes O-Net's landmarks and regressed box; reg[0] receives the best
- * face probability of the passes. net = index of O-Net in the model set. */
-#define FACE_ONET_PASSES 2
-fsift_status face_onet_landmarks(fsift_face_analyzer *a, int net, const fsift_image *img, face_cand *c, int n);
+/* The landmark stage (landmarks.c): O-Net on each face's upright crop of img, repeated until
+ * the face's frame converges (the n_precise largest faces; the others get two passes); sets
+ * kps, the regressed box and score (O-Net's face probability; 0 for dropped or degenerate
+ * boxes). net = index of O-Net in the model set. */
+#define FACE_PRECISE_FACES 5
+fsift_status face_onet_landmarks(fsift_face_analyzer *a, int net, const fsift_image *img, face_cand *c, int n,
+                                 int n_precise);
 
 fsift_status face_blazeface_detect(fsift_face_analyzer *a, const fsift_image *img, face_cands *out);
 

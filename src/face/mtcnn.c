@@ -46,7 +46,7 @@ static void rerec(face_cand *c) {
 }
 
 /* Finds the output of net whose last axis has `width` entries. */
-static fsift_status output_by_width(fsift_face_analyzer *a, int net, int64_t width, int64_t rows, fsift_tensor *t) {
+fsift_status face_net_output_by_width(fsift_face_analyzer *a, int net, int64_t width, int64_t rows, fsift_tensor *t) {
     int no = a->m->nets[net].n_outputs;
     for (int k = 0; k < no; k++) {
         fsift_status st = face_net_output(a, net, k, t);
@@ -79,8 +79,8 @@ static fsift_status crop_stage(fsift_face_analyzer *a, int net, const fsift_imag
         st = face_net_run(a, net, a->blob, bn, S, S);
         if (st) return st;
         fsift_tensor tp, tr, tl;
-        if ((st = output_by_width(a, net, 2, bn, &tp)) || (st = output_by_width(a, net, 4, bn, &tr))) return st;
-        if (lm && (st = output_by_width(a, net, 10, bn, &tl))) return st;
+        if ((st = face_net_output_by_width(a, net, 2, bn, &tp)) || (st = face_net_output_by_width(a, net, 4, bn, &tr))) return st;
+        if (lm && (st = face_net_output_by_width(a, net, 10, bn, &tl))) return st;
         const float *p = tp.data, *r = tr.data;
         for (int i = 0; i < bn; i++) {
             prob[b0 + i] = p[2 * i + 1];
@@ -186,46 +186,6 @@ fsift_status face_mtcnn_detect(fsift_face_analyzer *a, const fsift_image *img, c
     k = face_nms(c->v, k, p->nms_onet, FACE_NMS_MIN, 0);
     for (int i = 0; i < k && !st; i++) st = face_cands_push(out, &c->v[i]);
 done:
-    free(prob);
-    free(reg);
-    free(lm);
-    return st;
-}
-
-/* One O-Net pass on the squared boxes of c: landmarks, regressed box, probability kept at
- * the best of the passes so far (in reg[0]). */
-static fsift_status onet_pass(fsift_face_analyzer *a, int net, const fsift_image *img, face_cand *c, int n, int first,
-                              face_cand *sq, float *prob, float (*reg)[4], float (*lm)[10]) {
-    for (int i = 0; i < n; i++) {
-        sq[i] = c[i];
-        rerec(&sq[i]);
-    }
-    fsift_status st = crop_stage(a, net, img, sq, n, prob, reg, lm);
-    if (st) return st;
-    for (int i = 0; i < n; i++) {
-        face_cand b = sq[i];
-        float w = b.x2 - b.x1, h = b.y2 - b.y1;
-        for (int j = 0; j < 5; j++) c[i].kps[j][0] = b.x1 + w * lm[i][j], c[i].kps[j][1] = b.y1 + h * lm[i][5 + j];
-        c[i].has_kps = 1;
-        memcpy(b.reg, reg[i], sizeof b.reg);
-        bbreg(&b);
-        c[i].x1 = b.x1, c[i].y1 = b.y1, c[i].x2 = b.x2, c[i].y2 = b.y2;
-        if (first || prob[i] > c[i].reg[0]) c[i].reg[0] = prob[i];
-    }
-    return FSIFT_OK;
-}
-
-fsift_status face_onet_landmarks(fsift_face_analyzer *a, int net, const fsift_image *img, face_cand *c, int n) {
-    if (n <= 0) return FSIFT_OK;
-    face_cand *sq = calloc((size_t)n, sizeof *sq);
-    float *prob = malloc((size_t)n * sizeof *prob);
-    float(*reg)[4] = malloc((size_t)n * sizeof *reg);
-    float(*lm)[10] = malloc((size_t)n * sizeof *lm);
-    fsift_status st = FSIFT_OK;
-    if (!sq || !prob || !reg || !lm)
-        st = fsift_error(FSIFT_E_NOMEM, "face: out of memory for %d crops", n);
-    for (int pass = 0; pass < FACE_ONET_PASSES && !st; pass++) st = onet_pass(a, net, img, c, n, pass == 0, sq, prob, reg, lm);
-    free(sq);
     free(prob);
     free(reg);
     free(lm);
