@@ -56,6 +56,9 @@
 #define FACE_ONET_CHUNK 64
 #define FACE_RECHECK_MIN 0.1f
 #define FACE_DRIFT_RATIO 0.5f
+#define FACE_ANCHOR_SHIFT 0.2 /* later frames stay within this share of the first O-Net box's side */
+#define FACE_ANCHOR_SIDE 0.2  /* … and their side within ±this share of it */
+#define FACE_ANCHOR_ROLL 0.35 /* … and their roll within ±20° of it */
 
 typedef struct onet_frame {
     double cx, cy, side, roll;
@@ -286,11 +289,12 @@ static int frame_moved(const onet_frame *a, const onet_frame *b) {
 /* Takes the result r (probability p, next frame nf) of the pass `pass` on frame *fr for face
  * c: returns 1 when the face goes on to another pass (fr updated), 0 when it stops here.
  * *kept receives the frame of the result the face keeps. */
-static int face_step(face_cand *c, face_cand *r, float p, onet_frame *fr, onet_frame *kept, onet_frame nf, int pass,
-                     float thresh) {
+static int face_step(face_cand *c, face_cand *r, float p, onet_frame *fr, onet_frame *kept, onet_frame *anchor,
+                     onet_frame nf, int pass, float thresh) {
     if (pass == 0) { /* the detector's box */
         *c = *r;
         *kept = *fr;
+        *anchor = nf;
         c->score = nf.ok ? p : 0.0f;
         if (!nf.ok || p < 0.5f * thresh) return 0;
     } else {
@@ -314,6 +318,13 @@ static int face_step(face_cand *c, face_cand *r, float p, onet_frame *fr, onet_f
             *v[q] = o[q] + d;
             nf.step[q] = d;
         }
+        /* O-Net's own first box bounds the frame: profiles and hidden eyes otherwise creep to
+         * boxes twice the face with high probability */
+        const double lim[4] = {FACE_ANCHOR_SHIFT * anchor->side, FACE_ANCHOR_SHIFT * anchor->side,
+                               FACE_ANCHOR_SIDE * anchor->side, FACE_ANCHOR_ROLL};
+        const double ctr[4] = {anchor->cx, anchor->cy, anchor->side, anchor->roll};
+        for (int q = 0; q < 4; q++)
+            *v[q] = *v[q] < ctr[q] - lim[q] ? ctr[q] - lim[q] : *v[q] > ctr[q] + lim[q] ? ctr[q] + lim[q] : *v[q];
     }
     int moved = frame_moved(fr, &nf);
     *fr = nf;
@@ -330,13 +341,13 @@ fsift_status face_onet_landmarks(fsift_face_analyzer *a, int net, const fsift_im
                                  int n_precise) {
     if (n <= 0) return FSIFT_OK;
     onet_frame *fr = malloc((size_t)n * sizeof *fr), *jf = malloc((size_t)n * sizeof *jf);
-    onet_frame *kept = malloc((size_t)n * sizeof *kept);
+    onet_frame *kept = malloc((size_t)n * sizeof *kept), *anchor = malloc((size_t)n * sizeof *anchor);
     int *idx = malloc((size_t)n * sizeof *idx);
     unsigned char *precise = calloc((size_t)n, 1);
     face_cand *nx = calloc((size_t)n, sizeof *nx);
     crop_levels *L = calloc(1, sizeof *L);
-    if (!fr || !jf || !kept || !idx || !precise || !nx || !L) {
-        free(fr), free(jf), free(kept), free(idx), free(precise), free(nx), free(L);
+    if (!fr || !jf || !kept || !anchor || !idx || !precise || !nx || !L) {
+        free(fr), free(jf), free(kept), free(anchor), free(idx), free(precise), free(nx), free(L);
         return fsift_error(FSIFT_E_NOMEM, "face: out of memory for %d faces", n);
     }
     fsift_status st = FSIFT_OK;
@@ -363,7 +374,7 @@ fsift_status face_onet_landmarks(fsift_face_analyzer *a, int net, const fsift_im
             r.x1 = nx[t].x1, r.y1 = nx[t].y1, r.x2 = nx[t].x2, r.y2 = nx[t].y2, r.has_kps = 1;
             onet_frame nf;
             frame_of(&r, &nf);
-            int more = face_step(&c[i], &r, nx[t].score, &fr[i], &kept[i], nf, pass, thresh);
+            int more = face_step(&c[i], &r, nx[t].score, &fr[i], &kept[i], &anchor[i], nf, pass, thresh);
             if (more && (precise[i] || pass + 1 < FACE_ONET_QUICK_PASSES)) idx[k++] = i;
         }
         m = k;
@@ -377,6 +388,7 @@ fsift_status face_onet_landmarks(fsift_face_analyzer *a, int net, const fsift_im
     free(fr);
     free(jf);
     free(kept);
+    free(anchor);
     free(idx);
     free(precise);
     free(nx);
