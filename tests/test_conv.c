@@ -358,6 +358,17 @@ static void test_model_shapes(void) {
     c = base; c.nhwc = 1; c.N = 2; c.C = c.M = c.group = 512; c.H = c.W = 7; c.kh = c.kw = 7; run_case(&c, pool);
     /* O-Net batch 16 NHWC 3x3 */
     c = base; c.nhwc = 1; c.N = 16; c.C = 32; c.M = 64; c.group = 1; c.H = c.W = 23; c.kh = c.kw = 3; run_case(&c, pool);
+    /* MTCNN P-Net NHWC 3x3 valid on a pyramid level (3->10, 10->16, 16->32; tiles of one
+     * output row and tiles across rows, half-width tiles for M <= 16), its 1x1 heads, and
+     * the same geometry with stride 2 + padding (merged taps beside border pixels) and with
+     * dilation 2 (taps not merged) */
+    c = base; c.nhwc = 1; c.C = 3; c.M = 10; c.group = 1; c.H = 55; c.W = 37; c.kh = c.kw = 3; c.act = 1; run_case(&c, pool);
+    c = base; c.nhwc = 1; c.C = 10; c.M = 16; c.group = 1; c.H = 26; c.W = 17; c.kh = c.kw = 3; run_case(&c, pool);
+    c = base; c.nhwc = 1; c.N = 2; c.C = 16; c.M = 32; c.group = 1; c.H = 12; c.W = 7; c.kh = c.kw = 3; run_case(&c, pool);
+    c = base; c.nhwc = 1; c.C = 32; c.M = 4; c.group = 1; c.H = 10; c.W = 5; c.kh = c.kw = 1; run_case(&c, pool);
+    c = base; c.nhwc = 1; c.N = 2; c.C = 3; c.M = 10; c.group = 1; c.H = 20; c.W = 33; c.kh = c.kw = 3; c.sh = c.sw = 2;
+    c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1; run_case(&c, pool);
+    c = base; c.nhwc = 1; c.C = 10; c.M = 16; c.group = 1; c.H = 20; c.W = 33; c.kh = c.kw = 3; c.dh = c.dw = 2; run_case(&c, pool);
     fsift_pool_free(pool);
 }
 

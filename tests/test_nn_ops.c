@@ -327,38 +327,45 @@ static void test_pool_activation(void) {
     tout_free(&o);
 }
 
-/* NHWC pools equal NCHW pools transposed. */
+/* NHWC pools against NCHW on transposed data: channel counts below, at and between
+ * multiples of 4 (the NHWC max pool runs blocks of 4 channels, the last one overlapping),
+ * 3x3 stride 2 with padding and MTCNN P-Net's 2x2 stride 2. */
 static void test_pool_nhwc(void) {
-    enum { N = 2, C = 5, H = 7, W = 6 };
-    static float x[N * C * H * W], xt[N * C * H * W];
-    for (int i = 0; i < N * C * H * W; i++) x[i] = frand();
-    to_nhwc(x, xt, N, C, H, W);
-    int64_t dn[4] = {N, C, H, W}, dt[4] = {N, H, W, C};
-    int64_t ks[2] = {3, 3}, st[2] = {2, 2}, pads[4] = {1, 1, 1, 0};
-    const char *ops[3] = {"MaxPool", "AveragePool", "GlobalAveragePool"};
-    for (int op = 0; op < 3; op++) {
-        tattr an[] = {A_INTS("kernel_shape", ks), A_INTS("strides", st), A_INTS("pads", pads),
-                      {0}};
-        tattr ah[] = {A_INTS("kernel_shape", ks), A_INTS("strides", st), A_INTS("pads", pads),
-                      A_STR("layout", "NHWC"), {0}};
-        tattr gn[] = {{0}};
-        tattr gh[] = {A_STR("layout", "NHWC"), {0}};
-        tin a = f32in(4, dn, x), b = f32in(4, dt, xt);
-        tout o1 = {0}, o2 = {0};
-        CHECK_OK(run_op(ops[op], 13, 1, &a, op == 2 ? gn : an, &o1));
-        CHECK_OK(run_op_t(ops[op], 13, 1, &b, op == 2 ? gh : ah, 1, NULL, 2, &o2));
-        if (o1.n && o2.n) {
-            const fsift_tensor *t1 = &o1.t[0], *t2 = &o2.t[0];
-            CHECK(t2->dims[1] == t1->dims[2] && t2->dims[2] == t1->dims[3] && t2->dims[3] == C);
-            int64_t oh = t1->dims[2], ow = t1->dims[3];
-            float *tr = malloc(sizeof(float) * (size_t)(N * C * oh * ow));
-            to_nhwc(t1->data, tr, N, C, oh, ow);
-            check_f32(t2, tr, N * C * oh * ow, 1e-6f);
-            free(tr);
+    enum { N = 2, CMAX = 16, H = 7, W = 6 };
+    static float x[N * CMAX * H * W], xt[N * CMAX * H * W];
+    static const int64_t chans[] = {5, 3, 10, 16};
+    for (int ci = 0; ci < 4; ci++)
+        for (int geo = 0; geo < 2; geo++) {
+            const int64_t C = chans[ci];
+            for (int i = 0; i < N * C * H * W; i++) x[i] = frand();
+            to_nhwc(x, xt, N, C, H, W);
+            int64_t dn[4] = {N, C, H, W}, dt[4] = {N, H, W, C};
+            int64_t ks[2] = {3, 3}, st[2] = {2, 2}, pads[4] = {1, 1, 1, 0};
+            if (geo) ks[0] = ks[1] = 2, pads[0] = pads[1] = pads[2] = 0;
+            const char *ops[3] = {"MaxPool", "AveragePool", "GlobalAveragePool"};
+            for (int op = 0; op < 3; op++) {
+                tattr an[] = {A_INTS("kernel_shape", ks), A_INTS("strides", st), A_INTS("pads", pads), {0}};
+                tattr ah[] = {A_INTS("kernel_shape", ks), A_INTS("strides", st), A_INTS("pads", pads),
+                              A_STR("layout", "NHWC"), {0}};
+                tattr gn[] = {{0}};
+                tattr gh[] = {A_STR("layout", "NHWC"), {0}};
+                tin a = f32in(4, dn, x), b = f32in(4, dt, xt);
+                tout o1 = {0}, o2 = {0};
+                CHECK_OK(run_op(ops[op], 13, 1, &a, op == 2 ? gn : an, &o1));
+                CHECK_OK(run_op_t(ops[op], 13, 1, &b, op == 2 ? gh : ah, 1, NULL, 2, &o2));
+                if (o1.n && o2.n) {
+                    const fsift_tensor *t1 = &o1.t[0], *t2 = &o2.t[0];
+                    CHECK(t2->dims[1] == t1->dims[2] && t2->dims[2] == t1->dims[3] && t2->dims[3] == C);
+                    int64_t oh = t1->dims[2], ow = t1->dims[3];
+                    float *tr = malloc(sizeof(float) * (size_t)(N * C * oh * ow));
+                    to_nhwc(t1->data, tr, N, C, oh, ow);
+                    check_f32(t2, tr, N * C * oh * ow, 1e-6f);
+                    free(tr);
+                }
+                tout_free(&o1);
+                tout_free(&o2);
+            }
         }
-        tout_free(&o1);
-        tout_free(&o2);
-    }
 }
 
 static void test_global_pools(void) {

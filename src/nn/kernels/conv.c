@@ -627,6 +627,15 @@ static int64_t ind_grain(const conv_state *s) {
     return flops >= PAR_MIN_FLOPS ? 1 : (int64_t)(PAR_MIN_FLOPS / (flops > 1 ? flops : 1));
 }
 
+/* The next output pixel in row-major order (image n, row oy, column ox). */
+#define IND_NEXT_PIXEL(p, n, oy, ox)                 \
+    do {                                             \
+        if (++(ox) == (p)->OW) {                     \
+            (ox) = 0;                                \
+            if (++(oy) == (p)->OH) (oy) = 0, (n)++;  \
+        }                                            \
+    } while (0)
+
 static void ind_range(void *arg, int64_t begin, int64_t end) {
     const direct_job *j = arg;
     const conv_state *s = j->s;
@@ -639,8 +648,6 @@ static void ind_range(void *arg, int64_t begin, int64_t end) {
     const float *ind[IND_MAX_TAPS * NN_GEMM_MAX_MR];
     nn_ind_args a;
     memset(&a, 0, sizeof a);
-    a.taps = taps;
-    a.C = cg;
     a.rows = ind;
     a.e.alpha = 1.f;
     a.e.lo = j->lo;
@@ -654,29 +661,82 @@ static void ind_range(void *arg, int64_t begin, int64_t end) {
         a.rs = 1;
         a.cs = opix;
     }
+    /* tap offsets from a pixel's first tap (elements), and the kernel's extent */
+    int64_t toff[IND_MAX_TAPS];
+    for (int64_t ky = 0; ky < p->kh; ky++)
+        for (int64_t kx = 0; kx < p->kw; kx++)
+            toff[ky * p->kw + kx] = p->nhwc ? (ky * p->dh * p->W + kx * p->dw) * p->C : ky * p->dh * s->Wp + kx * p->dw;
+    const int64_t ext_h = (p->kh - 1) * p->dh, ext_w = (p->kw - 1) * p->dw;
+    const int64_t img = p->H * p->W * p->C;
+    /* NHWC, one group, no dilation along W: the kw taps of a kernel row are kw*C contiguous
+     * floats (in the packed K order), so a tile whose pixels are all inside the image is run
+     * as kh "taps" of kw*C channels: a third of the pointers for 3×3, longer inner loops. */
+    const int merge = p->nhwc && p->group == 1 && p->dw == 1 && p->kw > 1;
+    /* the first tile's group and first pixel; the next tiles follow without divisions */
+    int64_t g = (begin + j->t0) / tiles, ti = (begin + j->t0) % tiles;
+    int64_t n = ti * MR / opix, oy = ti * MR % opix / p->OW, ox = ti * MR % opix % p->OW;
     for (int64_t tt = begin; tt < end; tt++) {
-        const int64_t t = tt + j->t0, g = t / tiles, i0 = (t % tiles) * MR;
+        if (ti == tiles) ti = 0, g++, n = oy = ox = 0;
+        const int64_t i0 = ti++ * MR;
         const int mr = (int)(rows - i0 < MR ? rows - i0 : MR);
-        for (int i = 0; i < mr; i++) {
-            const int64_t pix = i0 + i, oy = (pix % opix) / p->OW, ox = pix % p->OW;
-            if (p->nhwc) {
-                const float *xn = j->x + (pix / opix) * p->H * p->W * p->C + g * cg;
+        const int64_t n0 = n, oy0 = oy, ox0 = ox;
+        if (merge && ox + mr <= p->OW) {
+            /* the common case: the tile's pixels lie in one output row and inside the
+             * image, so they are evenly spaced (sw*C floats apart) */
+            const int64_t iy0 = oy * p->sh - p->pt, ix0 = ox * p->sw - p->pl, ix1 = ix0 + (mr - 1) * p->sw;
+            if (iy0 >= 0 && iy0 + ext_h < p->H && ix0 >= 0 && ix1 + ext_w < p->W) {
+                const float *base = j->x + n * img + (iy0 * p->W + ix0) * p->C;
+                const int64_t step = p->sw * p->C;
                 for (int64_t ky = 0; ky < p->kh; ky++) {
-                    const int64_t iy = oy * p->sh - p->pt + ky * p->dh;
-                    for (int64_t kx = 0; kx < p->kw; kx++) {
-                        const int64_t ix = ox * p->sw - p->pl + kx * p->dw;
-                        const int ok = iy >= 0 && iy < p->H && ix >= 0 && ix < p->W;
-                        ind[(ky * p->kw + kx) * MR + i] = ok ? xn + (iy * p->W + ix) * p->C : zero_row;
+                    const float *q = base + toff[ky * p->kw];
+                    for (int i = 0; i < mr; i++) ind[ky * MR + i] = q + i * step;
+                }
+                a.taps = p->kh;
+                a.C = p->kw * cg;
+                if ((ox += mr) == p->OW) {
+                    ox = 0;
+                    if (++oy == p->OH) oy = 0, n++;
+                }
+                goto run;
+            }
+        }
+        int inside = merge;
+        for (int i = 0; i < mr && inside; i++) {
+            const int64_t iy0 = oy * p->sh - p->pt, ix0 = ox * p->sw - p->pl;
+            inside = iy0 >= 0 && iy0 + ext_h < p->H && ix0 >= 0 && ix0 + ext_w < p->W;
+            IND_NEXT_PIXEL(p, n, oy, ox);
+        }
+        n = n0, oy = oy0, ox = ox0;
+        a.taps = inside ? p->kh : taps;
+        a.C = inside ? p->kw * cg : cg;
+        for (int i = 0; i < mr; i++) {
+            if (inside) {
+                const float *base = j->x + n * img + ((oy * p->sh - p->pt) * p->W + ox * p->sw - p->pl) * p->C;
+                for (int64_t ky = 0; ky < p->kh; ky++) ind[ky * MR + i] = base + toff[ky * p->kw];
+            } else if (p->nhwc) {
+                const float *xn = j->x + n * img + g * cg;
+                const int64_t iy0 = oy * p->sh - p->pt, ix0 = ox * p->sw - p->pl;
+                if (iy0 >= 0 && iy0 + ext_h < p->H && ix0 >= 0 && ix0 + ext_w < p->W) {
+                    const float *base = xn + (iy0 * p->W + ix0) * p->C;
+                    for (int64_t q = 0; q < taps; q++) ind[q * MR + i] = base + toff[q];
+                } else {
+                    for (int64_t ky = 0; ky < p->kh; ky++) {
+                        const int64_t iy = iy0 + ky * p->dh;
+                        for (int64_t kx = 0; kx < p->kw; kx++) {
+                            const int64_t ix = ix0 + kx * p->dw;
+                            const int ok = iy >= 0 && iy < p->H && ix >= 0 && ix < p->W;
+                            ind[(ky * p->kw + kx) * MR + i] = ok ? xn + (iy * p->W + ix) * p->C : zero_row;
+                        }
                     }
                 }
             } else {
                 /* j->x: this image and group's (padded) planes; every tap is inside */
-                for (int64_t ky = 0; ky < p->kh; ky++)
-                    for (int64_t kx = 0; kx < p->kw; kx++)
-                        ind[(ky * p->kw + kx) * MR + i] =
-                            j->x + (oy * p->sh + ky * p->dh) * s->Wp + ox * p->sw + kx * p->dw;
+                const float *base = j->x + oy * p->sh * s->Wp + ox * p->sw;
+                for (int64_t q = 0; q < taps; q++) ind[q * MR + i] = base + toff[q];
             }
+            IND_NEXT_PIXEL(p, n, oy, ox);
         }
+    run:
         a.mr = mr;
         const float *wg = s->wpk + (size_t)g * s->wpk_gstride;
         for (int64_t j0 = 0; j0 < mg; j0 += NR) {

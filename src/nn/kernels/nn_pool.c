@@ -412,38 +412,65 @@ static void pool_global_nhwc(void *arg, int64_t b, int64_t e) {
     }
 }
 
-/* NHWC: one output pixel (C contiguous channels) per item. */
+/* NHWC: one output pixel (C contiguous channels) per item; the items of a range are walked
+ * in order, so only the first one's coordinates need divisions. */
 static void pool_nhwc_f32(void *arg, int64_t b, int64_t e) {
     const pool_job jb_ = *(const pool_job *)arg, *jb = &jb_; /* own copy: see nn_group.h */
     const pool_state *st = jb->st;
     const int64_t C = st->C, in1 = st->in[1], in2 = st->in[2];
     const int is_max = st->kind == POOL_MAX || st->kind == POOL_GMAX;
+    const float init = is_max ? -FLT_MAX : 0.f;
+    int64_t o2 = b % st->out[2], t = b / st->out[2];
+    int64_t o1 = t % st->out[1];
+    t /= st->out[1];
+    int64_t o0 = t % st->out[0], n = t / st->out[0];
     for (int64_t r = b; r < e; r++) {
-        int64_t o2 = r % st->out[2], t = r / st->out[2];
-        int64_t o1 = t % st->out[1];
-        t /= st->out[1];
-        int64_t o0 = t % st->out[0], n = t / st->out[0];
         const float *x = (const float *)jb->x + n * st->in_plane * C;
         float *restrict y = (float *)jb->y + r * C;
-        const float init = is_max ? -FLT_MAX : 0.f;
-        for (int64_t c = 0; c < C; c++) y[c] = init;
         const int64_t s0 = st->start[0][o0], n0 = st->ntap[0][o0];
         const int64_t s1 = st->start[1][o1], n1 = st->ntap[1][o1];
         const int64_t s2 = st->start[2][o2], n2 = st->ntap[2][o2];
-        for (int64_t t0 = 0; t0 < n0; t0++)
-            for (int64_t t1 = 0; t1 < n1; t1++)
-                for (int64_t t2 = 0; t2 < n2; t2++) {
-                    const float *restrict xp =
-                        x + (((s0 + t0 * st->d[0]) * in1 + s1 + t1 * st->d[1]) * in2 + s2 +
-                             t2 * st->d[2]) * C;
-                    if (is_max) nn_vmax_f32(y, xp, C);
-                    else nn_vadd_f32(y, xp, C);
+        if (is_max && n0 == 1 && C >= 4) {
+            /* 2-D max pooling (the common case): per block of 4 channels, the window's
+             * maximum in a register, one store. A channel count that is not a multiple of 4
+             * ends with a block overlapping the one before (max is idempotent). */
+            const float *xw = x + (s0 * in1 + s1) * in2 * C + s2 * C;
+            const int64_t rstep = st->d[1] * in2 * C, cstep = st->d[2] * C;
+            for (int64_t c0 = 0;; c0 += 4) {
+                if (c0 > C - 4) c0 = C - 4;
+                float a[4] = {init, init, init, init};
+                for (int64_t t1 = 0; t1 < n1; t1++) {
+                    const float *xr = xw + t1 * rstep + c0;
+                    for (int64_t t2 = 0; t2 < n2; t2++, xr += cstep)
+                        for (int q = 0; q < 4; q++) a[q] = xr[q] > a[q] ? xr[q] : a[q];
                 }
-        if (!is_max) {
-            int64_t dv = st->div[0][o0] * st->div[1][o1] * st->div[2][o2];
-            nn_vscale_f32(y, dv > 0 ? 1.f / (float)dv : 0.f, C);
+                for (int q = 0; q < 4; q++) y[c0 + q] = a[q];
+                if (c0 == C - 4) break;
+            }
+        } else {
+            for (int64_t c = 0; c < C; c++) y[c] = init;
+            for (int64_t t0 = 0; t0 < n0; t0++)
+                for (int64_t t1 = 0; t1 < n1; t1++)
+                    for (int64_t t2 = 0; t2 < n2; t2++) {
+                        const float *restrict xp =
+                            x + (((s0 + t0 * st->d[0]) * in1 + s1 + t1 * st->d[1]) * in2 + s2 +
+                                 t2 * st->d[2]) * C;
+                        if (is_max) nn_vmax_f32(y, xp, C);
+                        else nn_vadd_f32(y, xp, C);
+                    }
+            if (!is_max) {
+                int64_t dv = st->div[0][o0] * st->div[1][o1] * st->div[2][o2];
+                nn_vscale_f32(y, dv > 0 ? 1.f / (float)dv : 0.f, C);
+            }
         }
         if (st->act) nn_act_apply(y, C, st->act);
+        if (++o2 == st->out[2]) {
+            o2 = 0;
+            if (++o1 == st->out[1]) {
+                o1 = 0;
+                if (++o0 == st->out[0]) o0 = 0, n++;
+            }
+        }
     }
 }
 
