@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Face analysis throughput (`facesift analyze`'s path: decode -> detect -> align -> embed) on
-# 512-1024 px photos at 1 and 2 threads, per stage, for the embedded sets (mtcnn = the
-# default, blazeface) and for antelopev2-shaped random-weight graphs (SCRFD-10G-shaped
+# 512-1024 px photos at 1 and 2 threads, per stage, for the embedded sets (blazeface = the
+# default, mtcnn) and for antelopev2-shaped random-weight graphs (SCRFD-10G-shaped
 # detector at 640x640 with detector-like heads from tests/face_scrfd_oracle.py, IResNet-shaped
 # ArcFace); then each detector network alone beside ONNX Runtime on the same graph. Each row
 # runs its configurations in alternating turns and keeps the best turn. Prints markdown.
@@ -39,9 +39,9 @@ IMGS=("$PH"/*.jpg)
 field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 # name | bench_face arguments
 ROWS=(
-  "default (mtcnn + MobileFaceNet), all faces embedded|--models default"
+  "default (blazeface + O-Net + MobileFaceNet), all faces embedded|--models default"
   "default, largest face embedded|--models default --embed-largest"
-  "blazeface + O-Net + MobileFaceNet, all faces|--models blazeface"
+  "mtcnn + MobileFaceNet, all faces|--models mtcnn"
   "antelopev2-shaped (random SCRFD 640 + ArcFace), det_thresh 0.85|--models antelopev2:$ANT --det-thresh 0.85"
 )
 TABLE=$WORK/face_table.md
