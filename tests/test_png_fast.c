@@ -12,7 +12,7 @@
  * tRNS key, 16-bit and interlaced files (all of which must decline to libspng), and the PNG
  * test photos. It also checks that the fast path was actually taken where it should be
  * (img_png_fast called on a libspng context set up as decode_png.c does) and that the SIMD
- * defilter rows equal the scalar reference.
+ * defilter rows (one row, and two Paeth rows at once) equal the scalar reference.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +242,14 @@ static void test_unfilter_simd(void) {
                 img_png_unfilter(r1, p, n, bpps[k], f);
                 img_png_unfilter_ref(r2, p, n, bpps[k], f);
                 CHECK_MSG(!memcmp(r1, r2, n), "bpp %zu n %zu filter %d", bpps[k], n, f);
+                /* Two Paeth rows together against two scalar rows. */
+                uint8_t s1[256], s2[256];
+                for (size_t i = 0; i < n; i++) s1[i] = s2[i] = (uint8_t)rnd();
+                for (size_t i = 0; i < n; i++) r1[i] = r2[i] = (uint8_t)rnd();
+                img_png_unfilter_paeth2(r1, s1, p, n, bpps[k]);
+                img_png_unfilter_ref(r2, p, n, bpps[k], 4);
+                img_png_unfilter_ref(s2, r2, n, bpps[k], 4);
+                CHECK_MSG(!memcmp(r1, r2, n) && !memcmp(s1, s2, n), "paeth2 bpp %zu n %zu", bpps[k], n);
             }
 }
 

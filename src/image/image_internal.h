@@ -69,6 +69,8 @@ int img_png_fast(struct spng_ctx *ctx, const uint8_t *data, size_t size, int has
  * bytes each): the one png_fast.c uses (SIMD where it has it) and the scalar reference. */
 void img_png_unfilter(uint8_t *row, const uint8_t *prior, size_t n, size_t bpp, int filter);
 void img_png_unfilter_ref(uint8_t *row, const uint8_t *prior, size_t n, size_t bpp, int filter);
+/* Two consecutive Paeth rows (r0 against prior, r1 against r0) as png_fast.c does them. */
+void img_png_unfilter_paeth2(uint8_t *r0, uint8_t *r1, const uint8_t *prior, size_t n, size_t bpp);
 /* img_png_decode without the fast path (libspng for every file): for tests and benchmarks. */
 fsift_status img_png_decode_spng(const uint8_t *data, size_t size, const fsift_decode_opts *o,
                                  fsift_image *out, fsift_image_info *info);

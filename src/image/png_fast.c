@@ -27,7 +27,8 @@
  * img_over_white, as the libspng path does after decoding to RGBA8. Gray and RGB with a tRNS
  * colour key decline (rare; libspng handles them). Sub, Average and Paeth for 3- and
  * 4-byte pixels run one pixel per SSE2 vector (x86-64's baseline; as libpng's intel filter
- * code does); the scalar loops are the reference and serve other pixel sizes and CPUs.
+ * code does), Up sixteen bytes per vector; the scalar loops are the reference and serve
+ * 1- and 2-byte pixels and other CPUs.
  *
  * Known difference: libdeflate accepts a few malformed deflate streams that zlib (libspng's
  * inflater) refuses — code-length headers declaring more than 286 literal/length or 30
@@ -88,49 +89,78 @@ static void unfilter_scalar(uint8_t *r, const uint8_t *p, size_t n, size_t bpp, 
 #if defined(__SSE2__)
 /* One pixel of bpp 3 or 4 bytes per step, as 16-bit lanes. For bpp 3 a load reads 4 bytes
  * while the row has more than 3 left (the fourth, the next pixel's, is ignored) and 3 at the
- * end; a store writes exactly bpp bytes. Nothing outside the row is touched. */
+ * end; a store writes exactly bpp bytes. Nothing outside the row is touched. bpp is a
+ * constant in each caller so that the memcpys compile to single moves. */
 static inline __m128i ld(const uint8_t *s, size_t bpp, size_t left) {
-    uint32_t v = 0;
-    memcpy(&v, s, bpp < left ? 4 : bpp);
+    uint32_t v;
+    if (bpp == 4 || left > 3) memcpy(&v, s, 4);
+    else v = (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16;
     return _mm_unpacklo_epi8(_mm_cvtsi32_si128((int)v), _mm_setzero_si128());
 }
 
 static inline void st(uint8_t *d, __m128i x, size_t bpp) {
     uint32_t v = (uint32_t)_mm_cvtsi128_si32(_mm_packus_epi16(x, x));
-    memcpy(d, &v, bpp);
+    if (bpp == 4) memcpy(d, &v, 4);
+    else d[0] = (uint8_t)v, d[1] = (uint8_t)(v >> 8), d[2] = (uint8_t)(v >> 16);
 }
 
 static inline __m128i abs16(__m128i x) {
     return _mm_max_epi16(x, _mm_sub_epi16(_mm_setzero_si128(), x));
 }
 
-static void unfilter_sse2(uint8_t *r, const uint8_t *p, size_t n, size_t bpp, int f) {
+/* The Paeth predictor of 16-bit lanes holding bytes: a if pa <= pb && pa <= pc, else b if
+ * pb <= pc, else c, with pa = |b - c|, pb = |a - c|, pc = |a + b - 2c|. */
+static inline __m128i paeth_sse2(__m128i a, __m128i b, __m128i c) {
+    __m128i pb = _mm_sub_epi16(a, c); /* p - b = a - c */
+    __m128i pa = _mm_sub_epi16(b, c); /* p - a = b - c */
+    __m128i pc = _mm_add_epi16(pa, pb);
+    pa = abs16(pa), pb = abs16(pb), pc = abs16(pc);
+    __m128i use_c = _mm_cmpgt_epi16(pb, pc);
+    __m128i bc = _mm_or_si128(_mm_and_si128(use_c, c), _mm_andnot_si128(use_c, b));
+    __m128i not_a = _mm_or_si128(_mm_cmpgt_epi16(pa, pb), _mm_cmpgt_epi16(pa, pc));
+    return _mm_or_si128(_mm_and_si128(not_a, bc), _mm_andnot_si128(not_a, a));
+}
+
+static inline __attribute__((always_inline)) void unfilter_px(uint8_t *r, const uint8_t *p,
+                                                              size_t n, const size_t bpp, int f) {
     const __m128i m8 = _mm_set1_epi16(0xff);
     __m128i a = _mm_setzero_si128(), c = _mm_setzero_si128();
-    for (size_t i = 0; i + bpp <= n; i += bpp) {
-        size_t left = n - i;
-        __m128i x = ld(r + i, bpp, left);
-        if (f == 1) {
-            a = _mm_and_si128(_mm_add_epi16(x, a), m8);
-        } else if (f == 3) {
-            __m128i b = ld(p + i, bpp, left);
-            a = _mm_and_si128(_mm_add_epi16(x, _mm_srli_epi16(_mm_add_epi16(a, b), 1)), m8);
-        } else { /* 4: Paeth */
-            __m128i b = ld(p + i, bpp, left);
-            __m128i pb = _mm_sub_epi16(a, c); /* p - b = a - c */
-            __m128i pa = _mm_sub_epi16(b, c); /* p - a = b - c */
-            __m128i pc = _mm_add_epi16(pa, pb);
-            pa = abs16(pa), pb = abs16(pb), pc = abs16(pc);
-            /* a if pa <= pb && pa <= pc; else b if pb <= pc; else c */
-            __m128i use_c = _mm_cmpgt_epi16(pb, pc);
-            __m128i bc = _mm_or_si128(_mm_and_si128(use_c, c), _mm_andnot_si128(use_c, b));
-            __m128i not_a = _mm_or_si128(_mm_cmpgt_epi16(pa, pb), _mm_cmpgt_epi16(pa, pc));
-            __m128i pred = _mm_or_si128(_mm_and_si128(not_a, bc), _mm_andnot_si128(not_a, a));
-            a = _mm_and_si128(_mm_add_epi16(x, pred), m8);
-            c = b;
+    if (f == 1) {
+        for (size_t i = 0; i + bpp <= n; i += bpp) {
+            a = _mm_and_si128(_mm_add_epi16(ld(r + i, bpp, n - i), a), m8);
+            st(r + i, a, bpp);
         }
-        st(r + i, a, bpp);
+    } else if (f == 3) {
+        for (size_t i = 0; i + bpp <= n; i += bpp) {
+            __m128i x = ld(r + i, bpp, n - i), b = ld(p + i, bpp, n - i);
+            a = _mm_and_si128(_mm_add_epi16(x, _mm_srli_epi16(_mm_add_epi16(a, b), 1)), m8);
+            st(r + i, a, bpp);
+        }
+    } else { /* 4: Paeth */
+        for (size_t i = 0; i + bpp <= n; i += bpp) {
+            __m128i x = ld(r + i, bpp, n - i), b = ld(p + i, bpp, n - i);
+            a = _mm_and_si128(_mm_add_epi16(x, paeth_sse2(a, b, c)), m8);
+            c = b;
+            st(r + i, a, bpp);
+        }
     }
+}
+
+/* Up: sixteen bytes at a time, any bpp. */
+static void unfilter_up_sse2(uint8_t *r, const uint8_t *p, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm_storeu_si128((__m128i *)(r + i), _mm_add_epi8(_mm_loadu_si128((const __m128i *)(r + i)),
+                                                          _mm_loadu_si128((const __m128i *)(p + i))));
+    for (; i < n; i++) r[i] = (uint8_t)(r[i] + p[i]);
+}
+
+static void unfilter_sse2_3(uint8_t *r, const uint8_t *p, size_t n, int f) {
+    unfilter_px(r, p, n, 3, f);
+}
+
+static void unfilter_sse2_4(uint8_t *r, const uint8_t *p, size_t n, int f) {
+    unfilter_px(r, p, n, 4, f);
 }
 #endif
 
@@ -138,8 +168,13 @@ static void unfilter_sse2(uint8_t *r, const uint8_t *p, size_t n, size_t bpp, in
 static void unfilter_row(uint8_t *r, const uint8_t *p, size_t n, size_t bpp, int f) {
     if (f == 0) return;
 #if defined(__SSE2__)
-    if ((bpp == 3 || bpp == 4) && f != 2) {
-        unfilter_sse2(r, p, n, bpp, f);
+    if (f == 2) {
+        unfilter_up_sse2(r, p, n);
+        return;
+    }
+    if (bpp == 3 || bpp == 4) {
+        if (bpp == 3) unfilter_sse2_3(r, p, n, f);
+        else unfilter_sse2_4(r, p, n, f);
         return;
     }
 #endif
@@ -153,6 +188,83 @@ void img_png_unfilter_ref(uint8_t *row, const uint8_t *prior, size_t n, size_t b
 
 void img_png_unfilter(uint8_t *row, const uint8_t *prior, size_t n, size_t bpp, int filter) {
     unfilter_row(row, prior, n, bpp, filter);
+}
+
+/* Two consecutive Paeth rows at once (SSE2): row r1 needs row r0's pixels t-1 and t-2
+ * as its b and c, so step t defilters r0's pixel t in the low half of a vector and r1's
+ * pixel t-1 in the high half — two independent pixels per trip round the latency chain
+ * that makes single-row Paeth slow. r0 and r1 are n bytes each, p is r0's prior row. */
+#if defined(__SSE2__)
+static inline __attribute__((always_inline)) void paeth2_px(uint8_t *r0, uint8_t *r1,
+                                                            const uint8_t *p, size_t n,
+                                                            const size_t bpp) {
+    const __m128i m8 = _mm_set1_epi16(0xff);
+    const size_t npx = n / bpp;
+    __m128i a = _mm_setzero_si128(), bprev = _mm_setzero_si128();
+    for (size_t t = 0; t <= npx; t++) {
+        __m128i x0 = _mm_setzero_si128(), p0 = _mm_setzero_si128(), x1 = _mm_setzero_si128();
+        if (t < npx) x0 = ld(r0 + t * bpp, bpp, n - t * bpp), p0 = ld(p + t * bpp, bpp, n - t * bpp);
+        if (t > 0) x1 = ld(r1 + (t - 1) * bpp, bpp, n - (t - 1) * bpp);
+        __m128i x = _mm_unpacklo_epi64(x0, x1);
+        __m128i b = _mm_unpacklo_epi64(p0, a); /* high: r0's pixel t-1, just made */
+        __m128i c = bprev;
+        a = _mm_and_si128(_mm_add_epi16(x, paeth_sse2(a, b, c)), m8);
+        if (t == 0) a = _mm_move_epi64(a); /* r1 has no pixel -1: its a and c start at 0 */
+        if (t < npx) st(r0 + t * bpp, a, bpp);
+        if (t > 0) st(r1 + (t - 1) * bpp, _mm_srli_si128(a, 8), bpp);
+        bprev = b;
+    }
+}
+
+static void paeth2_3(uint8_t *r0, uint8_t *r1, const uint8_t *p, size_t n) {
+    paeth2_px(r0, r1, p, n, 3);
+}
+
+static void paeth2_4(uint8_t *r0, uint8_t *r1, const uint8_t *p, size_t n) {
+    paeth2_px(r0, r1, p, n, 4);
+}
+#endif
+
+static int has_paeth2(size_t bpp) {
+#if defined(__SSE2__)
+    return bpp == 3 || bpp == 4;
+#else
+    (void)bpp;
+    return 0;
+#endif
+}
+
+/* Paeth-defilters r0 against p, then r1 against r0 (bpp 3 or 4; has_paeth2). */
+static void paeth2(uint8_t *r0, uint8_t *r1, const uint8_t *p, size_t n, size_t bpp) {
+#if defined(__SSE2__)
+    if (bpp == 3) paeth2_3(r0, r1, p, n);
+    else paeth2_4(r0, r1, p, n);
+#else
+    unfilter_scalar(r0, p, n, bpp, 4);
+    unfilter_scalar(r1, r0, n, bpp, 4);
+#endif
+}
+
+void img_png_unfilter_paeth2(uint8_t *r0, uint8_t *r1, const uint8_t *prior, size_t n, size_t bpp) {
+    if (has_paeth2(bpp)) paeth2(r0, r1, prior, n, bpp);
+    else unfilter_scalar(r0, prior, n, bpp, 4), unfilter_scalar(r1, r0, n, bpp, 4);
+}
+
+/* One defiltered row of a non-RGB type to RGB8 (alpha onto white). */
+static void convert_row(int ct, const uint8_t *row, uint8_t *o, size_t W, const uint8_t *pal) {
+    if (ct == SPNG_COLOR_TYPE_TRUECOLOR_ALPHA) {
+        img_rgba_over_white(row, o, W);
+    } else if (ct == SPNG_COLOR_TYPE_GRAYSCALE) {
+        for (size_t x = 0; x < W; x++) o[3 * x] = o[3 * x + 1] = o[3 * x + 2] = row[x];
+    } else if (ct == SPNG_COLOR_TYPE_GRAYSCALE_ALPHA) {
+        for (size_t x = 0; x < W; x++) {
+            uint32_t g = row[2 * x], a = row[2 * x + 1];
+            uint8_t v = a == 255 ? (uint8_t)g : img_over_white(g, a);
+            o[3 * x] = o[3 * x + 1] = o[3 * x + 2] = v;
+        }
+    } else { /* palette */
+        for (size_t x = 0; x < W; x++) memcpy(o + 3 * x, pal + 3 * row[x], 3);
+    }
 }
 
 /* ---- chunks -------------------------------------------------------------------------- */
@@ -268,36 +380,30 @@ int img_png_fast(struct spng_ctx *ctx, const uint8_t *data, size_t size, int has
     if (res != LIBDEFLATE_SUCCESS) goto done;
 
     const uint8_t *prior = zero;
-    for (size_t y = 0; y < H; y++) {
+    for (size_t y = 0; y < H;) {
         uint8_t *src = raw + y * raw_stride;
         int f = src[0];
         if (f > 4) goto done;
+        /* Two Paeth rows in a row (most rows of photos) are defiltered together. */
+        size_t k = f == 4 && y + 1 < H && src[raw_stride] == 4 && has_paeth2(bpp) ? 2 : 1;
         uint8_t *row;
         if (rgb) {
-            /* Move the row over its filter byte (and the y earlier ones): the output row y
+            /* Move the rows over their filter bytes (and the y earlier ones): output row y
              * starts at y·rb, before raw row y; the rows above are final and stay put. */
             row = raw + y * rb;
             memmove(row, src + 1, rb);
-            unfilter_row(row, prior, rb, bpp, f);
+            if (k == 2) memmove(row + rb, src + raw_stride + 1, rb);
         } else {
             row = src + 1;
-            unfilter_row(row, prior, rb, bpp, f);
-            uint8_t *o = img.data + y * img.stride;
-            if (ct == SPNG_COLOR_TYPE_TRUECOLOR_ALPHA) {
-                img_rgba_over_white(row, o, W);
-            } else if (ct == SPNG_COLOR_TYPE_GRAYSCALE) {
-                for (size_t x = 0; x < W; x++) o[3 * x] = o[3 * x + 1] = o[3 * x + 2] = row[x];
-            } else if (ct == SPNG_COLOR_TYPE_GRAYSCALE_ALPHA) {
-                for (size_t x = 0; x < W; x++) {
-                    uint32_t g = row[2 * x], a = row[2 * x + 1];
-                    uint8_t v = a == 255 ? (uint8_t)g : img_over_white(g, a);
-                    o[3 * x] = o[3 * x + 1] = o[3 * x + 2] = v;
-                }
-            } else { /* palette */
-                for (size_t x = 0; x < W; x++) memcpy(o + 3 * x, pal + 3 * row[x], 3);
-            }
         }
-        prior = row;
+        uint8_t *row2 = row + (rgb ? rb : raw_stride);
+        if (k == 2) paeth2(row, row2, prior, rb, bpp);
+        else unfilter_row(row, prior, rb, bpp, f);
+        if (!rgb)
+            for (size_t j = 0; j < k; j++)
+                convert_row(ct, j ? row2 : row, img.data + (y + j) * img.stride, W, pal);
+        prior = k == 2 ? row2 : row;
+        y += k;
     }
     if (rgb) {
         uint8_t *t = realloc(raw, H * rb);
