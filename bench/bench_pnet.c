@@ -104,10 +104,11 @@ int main(int argc, char **argv) {
     float *in = malloc(cap * sizeof *in);
     double *tp = calloc((size_t)iters, sizeof *tp), *tr = calloc((size_t)iters, sizeof *tr),
            *to = calloc((size_t)iters, sizeof *to), *ts = calloc((size_t)iters, sizeof *ts),
-           *cp = calloc((size_t)iters, sizeof *cp), *cs = calloc((size_t)iters, sizeof *cs);
+           *cp = calloc((size_t)iters, sizeof *cp), *cs = calloc((size_t)iters, sizeof *cs),
+           *cr = calloc((size_t)iters, sizeof *cr), *co = calloc((size_t)iters, sizeof *co);
     net pn = {0}, rn = {0}, on = {0}, lv[64] = {{0}};
     int rc = 1;
-    if (!in || !tp || !tr || !to || !ts || !cp || !cs) goto done;
+    if (!in || !tp || !tr || !to || !ts || !cp || !cs || !cr || !co) goto done;
     unsigned seed = 12345;
     for (size_t k = 0; k < cap; k++) {
         seed = seed * 1103515245u + 12345u;
@@ -127,7 +128,7 @@ int main(int argc, char **argv) {
             if (run(pn.s, in, 1, lh[l], lw[l])) goto done;
         double t1 = fsift_now_ms(), c1 = cpu_ms();
         if (br && run(rn.s, in, br, 24, 24)) goto done;
-        double t2 = fsift_now_ms();
+        double t2 = fsift_now_ms(), c2 = cpu_ms();
         if (bo && run(on.s, in, bo, 48, 48)) goto done;
         double t3 = fsift_now_ms(), c3 = cpu_ms();
         for (int l = 0; l < nl; l++)
@@ -135,21 +136,22 @@ int main(int argc, char **argv) {
         double t4 = fsift_now_ms(), c4 = cpu_ms();
         if (it >= 0) {
             tp[it] = t1 - t0, tr[it] = t2 - t1, to[it] = t3 - t2, ts[it] = t4 - t3;
-            cp[it] = c1 - c0, cs[it] = c4 - c3;
+            cp[it] = c1 - c0, cs[it] = c4 - c3, cr[it] = c2 - c1, co[it] = c3 - c2;
         }
     }
-    double sp[3], sr[3], so[3], ss[3], scp[3], scs[3];
+    double sp[3], sr[3], so[3], ss[3], scp[3], scs[3], scr[3], sco[3];
     stats(tp, iters, sp), stats(tr, iters, sr), stats(to, iters, so), stats(ts, iters, ss);
-    stats(cp, iters, scp), stats(cs, iters, scs);
+    stats(cp, iters, scp), stats(cs, iters, scs), stats(cr, iters, scr), stats(co, iters, sco);
     printf("{\"bench\":\"mtcnn_pyramid\",\"image\":\"%dx%d\",\"levels\":%d,\"threads\":%d,\"pnet_ms\":%.4f,"
            "\"pnet_p10_ms\":%.4f,\"pnet_p90_ms\":%.4f,\"pnet_cpu_ms\":%.4f,\"pnet_steady_ms\":%.4f,"
            "\"pnet_steady_cpu_ms\":%.4f,\"rnet_batch\":%d,\"rnet_ms\":%.4f,"
-           "\"onet_batch\":%d,\"onet_ms\":%.4f,\"cpu\":\"%s\",\"isa\":\"%s\"}\n",
-           W, H, nl, threads, sp[0], sp[1], sp[2], scp[0], ss[0], scs[0], nr, sr[0], no, so[0], fsift_cpu_model(), fsift_cpu_level());
+           "\"rnet_cpu_ms\":%.4f,\"onet_batch\":%d,\"onet_ms\":%.4f,\"onet_cpu_ms\":%.4f,\"cpu\":\"%s\",\"isa\":\"%s\"}\n",
+           W, H, nl, threads, sp[0], sp[1], sp[2], scp[0], ss[0], scs[0], nr, sr[0], scr[0], no, so[0], sco[0],
+           fsift_cpu_model(), fsift_cpu_level());
     rc = 0;
 done:
     for (int l = 0; l < nl; l++) net_close(&lv[l]);
     net_close(&pn), net_close(&rn), net_close(&on);
-    free(in), free(tp), free(tr), free(to), free(ts), free(cp), free(cs);
+    free(in), free(tp), free(tr), free(to), free(ts), free(cp), free(cs), free(cr), free(co);
     return rc;
 }

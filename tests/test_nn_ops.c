@@ -328,13 +328,14 @@ static void test_pool_activation(void) {
 }
 
 /* NHWC pools against NCHW on transposed data: channel counts below, at and between
- * multiples of 4 (the NHWC max pool runs blocks of 4 channels, the last one overlapping),
+ * multiples of 4 and 16 (the NHWC max pool runs blocks of 4 or 16 channels, the last one
+ * overlapping),
  * 3x3 stride 2 with padding and MTCNN P-Net's 2x2 stride 2. */
 static void test_pool_nhwc(void) {
-    enum { N = 2, CMAX = 16, H = 7, W = 6 };
+    enum { N = 2, CMAX = 20, H = 7, W = 6 };
     static float x[N * CMAX * H * W], xt[N * CMAX * H * W];
-    static const int64_t chans[] = {5, 3, 10, 16};
-    for (int ci = 0; ci < 4; ci++)
+    static const int64_t chans[] = {5, 3, 10, 16, 20};
+    for (int ci = 0; ci < 5; ci++)
         for (int geo = 0; geo < 2; geo++) {
             const int64_t C = chans[ci];
             for (int i = 0; i < N * C * H * W; i++) x[i] = frand();

@@ -412,6 +412,27 @@ static void pool_global_nhwc(void *arg, int64_t b, int64_t e) {
     }
 }
 
+/* 2-D max pooling of one NHWC output pixel y (pool_nhwc_f32's locals): per block of B
+ * channels, the window's maximum in registers, one store. A channel count that is not a
+ * multiple of B (>= B) ends with a block overlapping the one before (max is idempotent). */
+#define POOL_MAX_BLOCKS(B)                                                                  \
+    do {                                                                                    \
+        const float *xw = x + (s0 * in1 + s1) * in2 * C + s2 * C;                           \
+        const int64_t rstep = st->d[1] * in2 * C, cstep = st->d[2] * C;                     \
+        for (int64_t c0 = 0;; c0 += (B)) {                                                  \
+            if (c0 > C - (B)) c0 = C - (B);                                                 \
+            float a[B];                                                                     \
+            for (int q = 0; q < (B); q++) a[q] = init;                                      \
+            for (int64_t t1 = 0; t1 < n1; t1++) {                                           \
+                const float *xr = xw + t1 * rstep + c0;                                     \
+                for (int64_t t2 = 0; t2 < n2; t2++, xr += cstep)                            \
+                    for (int q = 0; q < (B); q++) a[q] = xr[q] > a[q] ? xr[q] : a[q];       \
+            }                                                                               \
+            for (int q = 0; q < (B); q++) y[c0 + q] = a[q];                                 \
+            if (c0 == C - (B)) break;                                                       \
+        }                                                                                   \
+    } while (0)
+
 /* NHWC: one output pixel (C contiguous channels) per item; the items of a range are walked
  * in order, so only the first one's coordinates need divisions. */
 static void pool_nhwc_f32(void *arg, int64_t b, int64_t e) {
@@ -430,23 +451,10 @@ static void pool_nhwc_f32(void *arg, int64_t b, int64_t e) {
         const int64_t s0 = st->start[0][o0], n0 = st->ntap[0][o0];
         const int64_t s1 = st->start[1][o1], n1 = st->ntap[1][o1];
         const int64_t s2 = st->start[2][o2], n2 = st->ntap[2][o2];
-        if (is_max && n0 == 1 && C >= 4) {
-            /* 2-D max pooling (the common case): per block of 4 channels, the window's
-             * maximum in a register, one store. A channel count that is not a multiple of 4
-             * ends with a block overlapping the one before (max is idempotent). */
-            const float *xw = x + (s0 * in1 + s1) * in2 * C + s2 * C;
-            const int64_t rstep = st->d[1] * in2 * C, cstep = st->d[2] * C;
-            for (int64_t c0 = 0;; c0 += 4) {
-                if (c0 > C - 4) c0 = C - 4;
-                float a[4] = {init, init, init, init};
-                for (int64_t t1 = 0; t1 < n1; t1++) {
-                    const float *xr = xw + t1 * rstep + c0;
-                    for (int64_t t2 = 0; t2 < n2; t2++, xr += cstep)
-                        for (int q = 0; q < 4; q++) a[q] = xr[q] > a[q] ? xr[q] : a[q];
-                }
-                for (int q = 0; q < 4; q++) y[c0 + q] = a[q];
-                if (c0 == C - 4) break;
-            }
+        if (is_max && n0 == 1 && C >= 16) {
+            POOL_MAX_BLOCKS(16);
+        } else if (is_max && n0 == 1 && C >= 4) {
+            POOL_MAX_BLOCKS(4);
         } else {
             for (int64_t c = 0; c < C; c++) y[c] = init;
             for (int64_t t0 = 0; t0 < n0; t0++)
