@@ -203,9 +203,14 @@ static void test_two_analyzers_agree(void) {
  * 1/4 copy also found is compared; the worst difference is printed. */
 static double g_refine_worst;
 
-static void refine_vs_detect(fsift_face_analyzer *a, const char *name, const fsift_image *full, int coarse) {
+static void refine_vs_detect(fsift_face_analyzer *a, const char *name, const fsift_image *full, int coarse,
+                             int small_side) {
     fsift_image quarter;
     int qw = (full->width + 2) / 4, qh = (full->height + 2) / 4;
+    if (small_side > 0) { /* the build's pre-filter size: longest side small_side */
+        double k = (double)small_side / (full->width > full->height ? full->width : full->height);
+        qw = (int)lround(full->width * k), qh = (int)lround(full->height * k);
+    }
     CHECK_OK(fsift_image_resize(full, qw, qh, FSIFT_RESIZE_BILINEAR, &quarter));
     fsift_face_list ref = {0}, l = {0};
     CHECK_OK(fsift_face_detect(a, full, &ref));
@@ -232,8 +237,8 @@ static void refine_vs_detect(fsift_face_analyzer *a, const char *name, const fsi
         CHECK_MSG(worst <= 2.0, "%s face %d (box %.0fx%.0f): refined landmarks %.2f px from detect's", name, i,
                   r->bbox[2] - r->bbox[0], r->bbox[3] - r->bbox[1], worst);
     }
-    fprintf(stderr, "  %s%s: %d of %d faces compared, refine vs detect worst landmark %.2f px so far\n", name,
-            coarse ? " (coarse)" : "", compared, ref.n, g_refine_worst);
+    fprintf(stderr, "  %s from %dx%d%s: %d of %d faces compared, refine vs detect worst landmark %.2f px so far\n",
+            name, qw, qh, coarse ? " (coarse)" : "", compared, ref.n, g_refine_worst);
     CHECK_MSG(compared >= 1, "%s: no face found on both the full and the 1/4 copy", name);
     fsift_face_list_free(&ref);
     fsift_face_list_free(&l);
@@ -245,8 +250,8 @@ static void test_refine_matches_detect(void) {
     fsift_face_analyzer *a = NULL;
     CHECK_OK(fsift_face_analyzer_new(g_models, &a));
     g_refine_worst = 0;
-    refine_vs_detect(a, "astronaut.png", &g_astro, 0);
-    refine_vs_detect(a, "astronaut.png", &g_astro, 1);
+    refine_vs_detect(a, "astronaut.png", &g_astro, 0, 0);
+    refine_vs_detect(a, "astronaut.png", &g_astro, 1, 256);
     /* the labelled photos (scripts/fetch-photos.sh): 1920-px photos with 3-5 faces */
     const char *src = test_env("FSIFT_SOURCE_DIR", ".");
     static const char *photos[] = {"grace_hopper.jpg", "sample1.jpg", "sample3.jpg", "sample4.jpg", "sample5.jpg",
@@ -260,8 +265,9 @@ static void test_refine_matches_detect(void) {
             missing++;
             continue;
         }
-        refine_vs_detect(a, photos[i], &img, 0);
-        refine_vs_detect(a, photos[i], &img, 1); /* the small copy detected with fsift_face_detect_coarse */
+        refine_vs_detect(a, photos[i], &img, 0, 0);
+        refine_vs_detect(a, photos[i], &img, 1, 0); /* the small copy detected with fsift_face_detect_coarse */
+        if (i == 0) refine_vs_detect(a, photos[i], &img, 1, 256); /* grace_hopper: a face big enough at 256 px */
         fsift_image_free(&img);
     }
     if (missing) fprintf(stderr, "  %d labelled photos missing in samples/photos (run scripts/fetch-photos.sh)\n", missing);
