@@ -5,7 +5,8 @@
 # SCRFD-10G-shaped graph at 640x640 and the ArcFace-R100-shaped graph (tests/oracle/gen_graphs.py,
 # random weights). Each row runs the two engines alternately: facesift, ORT, facesift, ORT
 # (median of ITERS after WARM warm-up each; the better of the two medians per engine is kept,
-# which discounts a burst of machine noise hitting one engine's turn). Prints markdown.
+# which discounts a burst of machine noise hitting one engine's turn). Then the MTCNN cascade
+# as the face code runs it (bench/bench_pnet.c, facesift only). Prints markdown.
 set -euo pipefail
 # Sourced environment from bench/run.sh: ROOT BUILD WORK PY ITERS WARM QUICK CPU.
 [ -d "$ROOT/tests/oracle/node_modules/onnxruntime-node" ] || { echo "bench: run scripts/setup-oracles.sh first" >&2; exit 1; }
@@ -88,3 +89,19 @@ echo "- ONNX Runtime: onnxruntime-node $(node -e "console.log(require('$ROOT/tes
 echo "- command: \`make bench\` (median of $ITERS after $WARM warm-up, best of 2 alternating turns per engine); random inputs"
 echo
 cat "$TABLE"
+
+# MTCNN as src/face/mtcnn.c runs it (bench/bench_pnet.c): one session per network, P-Net
+# re-planned for each pyramid level of a 256x171 image, R-Net/O-Net batches whose size
+# changes from image to image; facesift only (no ONNX Runtime peer for the cascade).
+PN=$("$ROOT/$BUILD/bench/bench_pnet" --models "$ROOT/models/mtcnn" --iters $ITERS --warmup $WARM --rnet 30 --onet 8 2>/dev/null || echo '{}')
+echo
+echo "### MTCNN cascade as the face code runs it (1 thread)"
+echo
+echo "- command: \`bench_pnet --iters $ITERS --warmup $WARM --rnet 30 --onet 8\` (median wall ms; thread CPU ms in brackets)"
+echo
+echo "| stage | facesift median ms |"
+echo "|---|---|"
+echo "| P-Net, $(echo "$PN" | field levels)-level pyramid of 256x171 (re-planned per level) | $(echo "$PN" | field pnet_ms) ($(echo "$PN" | field pnet_cpu_ms)) |"
+echo "| P-Net, same levels on one session each (no re-plan) | $(echo "$PN" | field pnet_steady_ms) ($(echo "$PN" | field pnet_steady_cpu_ms)) |"
+echo "| R-Net, batch 30±2 | $(echo "$PN" | field rnet_ms) ($(echo "$PN" | field rnet_cpu_ms)) |"
+echo "| O-Net, batch 8–9 | $(echo "$PN" | field onet_ms) ($(echo "$PN" | field onet_cpu_ms)) |"
