@@ -386,23 +386,18 @@ int img_png_fast(struct spng_ctx *ctx, const uint8_t *data, size_t size, int has
         if (f > 4) goto done;
         /* Two Paeth rows in a row (most rows of photos) are defiltered together. */
         size_t k = f == 4 && y + 1 < H && src[raw_stride] == 4 && has_paeth2(bpp) ? 2 : 1;
-        uint8_t *row;
-        if (rgb) {
-            /* Move the rows over their filter bytes (and the y earlier ones): output row y
-             * starts at y·rb, before raw row y; the rows above are final and stay put. */
-            row = raw + y * rb;
-            memmove(row, src + 1, rb);
-            if (k == 2) memmove(row + rb, src + raw_stride + 1, rb);
-        } else {
-            row = src + 1;
-        }
-        uint8_t *row2 = row + (rgb ? rb : raw_stride);
-        if (k == 2) paeth2(row, row2, prior, rb, bpp);
+        /* Output row y starts at y·rb (RGB) or is the raw row itself (others). */
+        const size_t ostride = rgb ? rb : raw_stride;
+        uint8_t *row = rgb ? raw + y * rb : src + 1;
+        if (rgb) /* move the rows over their filter bytes (and the y earlier ones); the
+                  * rows above are final and stay put */
+            for (size_t j = 0; j < k; j++) memmove(row + j * rb, src + j * raw_stride + 1, rb);
+        if (k == 2) paeth2(row, row + ostride, prior, rb, bpp);
         else unfilter_row(row, prior, rb, bpp, f);
         if (!rgb)
             for (size_t j = 0; j < k; j++)
-                convert_row(ct, j ? row2 : row, img.data + (y + j) * img.stride, W, pal);
-        prior = k == 2 ? row2 : row;
+                convert_row(ct, row + j * ostride, img.data + (y + j) * img.stride, W, pal);
+        prior = row + (k - 1) * ostride;
         y += k;
     }
     if (rgb) {
