@@ -7,10 +7,10 @@
  * palette with and without tRNS, indices past the palette, the zlib stream split into many
  * IDATs (mid-row, one byte long, zero-length ones between), extra zlib data past the last
  * row, a short stream, a bad filter byte, a bad Adler-32, bad CRCs (IDAT and an ancillary
- * chunk), a missing IEND, chunks between IDATs, truncation at every offset (with and without
- * allow_truncated), huge IHDR sizes (a limit error before any allocation), gray/RGB with a
- * tRNS key, 16-bit and interlaced files (all of which must decline to libspng), and the PNG
- * test photos. It also checks that the fast path was actually taken where it should be
+ * chunk), an eXIf orientation, a missing IEND, chunks between IDATs, truncation at every
+ * offset (with and without allow_truncated), huge IHDR sizes (a limit error before any
+ * allocation), gray/RGB with a tRNS key, 16-bit and interlaced files (all of which must
+ * decline to libspng), and the PNG test photos. It also checks that the fast path was actually taken where it should be
  * (img_png_fast called on a libspng context set up as decode_png.c does) and that the SIMD
  * defilter rows (one row, and two Paeth rows at once) equal the scalar reference.
  */
@@ -68,6 +68,7 @@ typedef struct spec {
     int short_by;          /* rows of data missing */
     int bad_filter_row;    /* >= 0: that row's filter byte is 7 */
     int bad_adler, text_before, text_after, no_iend, chunk_between;
+    int exif;              /* eXIf chunk (big-endian TIFF) with this Orientation */
 } spec;
 
 static int bpp_of(int ct) {
@@ -130,6 +131,11 @@ static buf make(const spec *s) {
     ih[8] = (uint8_t)s->depth, ih[9] = (uint8_t)s->ct, ih[12] = (uint8_t)s->interlace;
     chunk(&b, "IHDR", ih, 13);
     if (s->text_before) chunk(&b, "tEXt", (const uint8_t *)"Comment\0hello", 13);
+    if (s->exif) {
+        const uint8_t tiff[26] = {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1,
+                                  0, (uint8_t)s->exif, 0, 0, 0, 0, 0, 0};
+        chunk(&b, "eXIf", tiff, 26);
+    }
     if (s->ct == 3) {
         uint8_t pl[768];
         for (int k = 0; k < 768; k++) pl[k] = (uint8_t)(k * 37 + 11);
@@ -224,6 +230,7 @@ static void check_spec(const char *what, const spec *s, int want_fast) {
     fsift_decode_opts o;
     fsift_decode_opts_default(&o);
     int st = agree(what, &b, &o);
+    if (s->exif) CHECK_MSG(img_png_orientation(b.p, b.n) == s->exif, "%s: orientation", what);
     int f = fast_taken(&b);
     n_fast += f;
     if (want_fast >= 0) CHECK_MSG(f == want_fast, "%s: fast path %s", what, f ? "taken" : "declined");
@@ -296,6 +303,7 @@ static void test_structure(void) {
         CASE(zero_idats, 1, 1);
         CASE(text_before, 1, 1);
         CASE(text_after, 1, 1);
+        CASE(exif, 6, 1);
         CASE(no_iend, 1, 1);      /* libspng never reads past the image data */
         CASE(extra, 1, 0);        /* extra data: libspng ignores it, the fast path declines */
         CASE(extra, 5000, 0);

@@ -149,9 +149,11 @@ static inline __attribute__((always_inline)) void unfilter_px(uint8_t *r, const 
 /* Up: sixteen bytes at a time, any bpp. */
 static void unfilter_up_sse2(uint8_t *r, const uint8_t *p, size_t n) {
     size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm_storeu_si128((__m128i *)(r + i), _mm_add_epi8(_mm_loadu_si128((const __m128i *)(r + i)),
-                                                          _mm_loadu_si128((const __m128i *)(p + i))));
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(r + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(p + i));
+        _mm_storeu_si128((__m128i *)(r + i), _mm_add_epi8(x, b));
+    }
     for (; i < n; i++) r[i] = (uint8_t)(r[i] + p[i]);
 }
 
@@ -203,7 +205,10 @@ static inline __attribute__((always_inline)) void paeth2_px(uint8_t *r0, uint8_t
     __m128i a = _mm_setzero_si128(), bprev = _mm_setzero_si128();
     for (size_t t = 0; t <= npx; t++) {
         __m128i x0 = _mm_setzero_si128(), p0 = _mm_setzero_si128(), x1 = _mm_setzero_si128();
-        if (t < npx) x0 = ld(r0 + t * bpp, bpp, n - t * bpp), p0 = ld(p + t * bpp, bpp, n - t * bpp);
+        if (t < npx) {
+            x0 = ld(r0 + t * bpp, bpp, n - t * bpp);
+            p0 = ld(p + t * bpp, bpp, n - t * bpp);
+        }
         if (t > 0) x1 = ld(r1 + (t - 1) * bpp, bpp, n - (t - 1) * bpp);
         __m128i x = _mm_unpacklo_epi64(x0, x1);
         __m128i b = _mm_unpacklo_epi64(p0, a); /* high: r0's pixel t-1, just made */
@@ -346,7 +351,8 @@ int img_png_fast(struct spng_ctx *ctx, const uint8_t *data, size_t size, int has
         /* All 256 entries as libspng uses them (unset ones are zero), composited onto white
          * when tRNS gives alpha: the per-pixel result is a function of the index alone. */
         for (int k = 0; k < 256; k++) {
-            uint32_t a = have_trns && (uint32_t)k < trns.n_type3_entries ? trns.type3_alpha[k] : 255;
+            uint32_t a = 255;
+            if (have_trns && (uint32_t)k < trns.n_type3_entries) a = trns.type3_alpha[k];
             const struct spng_plte_entry *e = &plte.entries[k];
             pal[3 * k] = a == 255 ? e->red : img_over_white(e->red, a);
             pal[3 * k + 1] = a == 255 ? e->green : img_over_white(e->green, a);
