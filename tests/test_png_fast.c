@@ -6,11 +6,12 @@
  * types at 8 bits, widths 1..67, heights 1..9, every filter type per row (fixed and mixed),
  * palette with and without tRNS, indices past the palette, the zlib stream split into many
  * IDATs (mid-row, one byte long, zero-length ones between), extra zlib data past the last
- * row, a short stream, a bad filter byte, a bad Adler-32, bad CRCs (IDAT and an ancillary
- * chunk), an eXIf orientation, a missing IEND, chunks between IDATs, truncation at every
- * offset (with and without allow_truncated), huge IHDR sizes (a limit error before any
- * allocation), gray/RGB with a tRNS key, 16-bit and interlaced files (all of which must
- * decline to libspng), and the PNG test photos. It also checks that the fast path was actually taken where it should be
+ * row, a short stream, a zlib header declaring a window smaller than the data, a bad
+ * filter byte, a bad Adler-32, bad CRCs (IDAT and an ancillary chunk), an eXIf orientation,
+ * a missing IEND, chunks between IDATs, truncation at every offset (with and without
+ * allow_truncated), huge IHDR sizes (a limit error before any allocation), gray/RGB with a
+ * tRNS key, 16-bit and interlaced files (all of which must decline to libspng), and the PNG
+ * test photos. It also checks that the fast path was actually taken where it should be
  * (img_png_fast called on a libspng context set up as decode_png.c does) and that the SIMD
  * defilter rows (one row, and two Paeth rows at once) equal the scalar reference.
  */
@@ -69,6 +70,7 @@ typedef struct spec {
     int bad_filter_row;    /* >= 0: that row's filter byte is 7 */
     int bad_adler, text_before, text_after, no_iend, chunk_between;
     int exif;              /* eXIf chunk (big-endian TIFF) with this Orientation */
+    int small_window;      /* zlib header declares a 256-byte window (CINFO 0) */
 } spec;
 
 static int bpp_of(int ct) {
@@ -123,6 +125,11 @@ static buf make(const spec *s) {
     uint8_t *z = malloc(zn);
     compress2(z, &zn, raw, rawn, 6);
     if (s->bad_adler) z[zn - 1] ^= 1;
+    if (s->small_window) {
+        z[0] = (uint8_t)(z[0] & 0x0f), z[1] = (uint8_t)(z[1] & 0xe0);
+        unsigned rem = ((unsigned)z[0] * 256 + z[1]) % 31;
+        if (rem) z[1] = (uint8_t)(z[1] + 31 - rem);
+    }
 
     buf b = {0};
     buf_put(&b, "\x89PNG\r\n\x1a\n", 8);
@@ -304,6 +311,7 @@ static void test_structure(void) {
         CASE(text_before, 1, 1);
         CASE(text_after, 1, 1);
         CASE(exif, 6, 1);
+        CASE(small_window, 1, 1); /* zlib keeps 32 KiB whatever the header declares */
         CASE(no_iend, 1, 1);      /* libspng never reads past the image data */
         CASE(extra, 1, 0);        /* extra data: libspng ignores it, the fast path declines */
         CASE(extra, 5000, 0);
