@@ -23,6 +23,9 @@
  * Threading: run splits planes or pixels across k->pool with nn_parallel; state is read-only.
  */
 #include <float.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "nn_group.h"
 
@@ -412,24 +415,47 @@ static void pool_global_nhwc(void *arg, int64_t b, int64_t e) {
     }
 }
 
-/* 2-D max pooling of one NHWC output pixel y (pool_nhwc_f32's locals): per block of B
- * channels, the window's maximum in registers, one store. A channel count that is not a
- * multiple of B (>= B) ends with a block overlapping the one before (max is idempotent). */
-#define POOL_MAX_BLOCKS(B)                                                                  \
+/* Four floats as one value (GCC/clang vector extension: SSE registers on x86-64, generic
+ * code elsewhere), so a block's running maxima stay in registers across the window. */
+typedef float pool_v4 __attribute__((vector_size(16)));
+typedef int32_t pool_v4i __attribute__((vector_size(16)));
+
+static inline pool_v4 pool_v4_load(const float *p) {
+    pool_v4 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* x > a ? x : a per lane (a NaN in x keeps a, as nn_vmax_f32): SSE's MAXPS with x first
+ * is exactly that; elsewhere a compare and a bitwise select. */
+static inline pool_v4 pool_v4_max(pool_v4 a, pool_v4 x) {
+#if defined(__SSE__)
+    return (pool_v4)_mm_max_ps((__m128)x, (__m128)a);
+#else
+    pool_v4i m = x > a;
+    return (pool_v4)(((pool_v4i)x & m) | ((pool_v4i)a & ~m));
+#endif
+}
+
+/* 2-D max pooling of one NHWC output pixel y (pool_nhwc_f32's locals): per block of 4*V
+ * channels, the window's maximum in V registers, one store. A channel count that is not a
+ * multiple of 4*V (>= 4*V) ends with a block overlapping the one before (max is idempotent). */
+#define POOL_MAX_BLOCKS(V)                                                                  \
     do {                                                                                    \
         const float *xw = x + (s0 * in1 + s1) * in2 * C + s2 * C;                           \
         const int64_t rstep = st->d[1] * in2 * C, cstep = st->d[2] * C;                     \
-        for (int64_t c0 = 0;; c0 += (B)) {                                                  \
-            if (c0 > C - (B)) c0 = C - (B);                                                 \
-            float a[B];                                                                     \
-            for (int q = 0; q < (B); q++) a[q] = init;                                      \
+        for (int64_t c0 = 0;; c0 += 4 * (V)) {                                              \
+            if (c0 > C - 4 * (V)) c0 = C - 4 * (V);                                         \
+            pool_v4 a[V];                                                                   \
+            _Pragma("GCC unroll 4") for (int q = 0; q < (V); q++) a[q] = (pool_v4){init, init, init, init}; \
             for (int64_t t1 = 0; t1 < n1; t1++) {                                           \
                 const float *xr = xw + t1 * rstep + c0;                                     \
                 for (int64_t t2 = 0; t2 < n2; t2++, xr += cstep)                            \
-                    for (int q = 0; q < (B); q++) a[q] = xr[q] > a[q] ? xr[q] : a[q];       \
+                    _Pragma("GCC unroll 4") for (int q = 0; q < (V); q++)                   \
+                        a[q] = pool_v4_max(a[q], pool_v4_load(xr + 4 * q));                 \
             }                                                                               \
-            for (int q = 0; q < (B); q++) y[c0 + q] = a[q];                                 \
-            if (c0 == C - (B)) break;                                                       \
+            memcpy(y + c0, a, sizeof a);                                                    \
+            if (c0 == C - 4 * (V)) break;                                                   \
         }                                                                                   \
     } while (0)
 
@@ -452,9 +478,9 @@ static void pool_nhwc_f32(void *arg, int64_t b, int64_t e) {
         const int64_t s1 = st->start[1][o1], n1 = st->ntap[1][o1];
         const int64_t s2 = st->start[2][o2], n2 = st->ntap[2][o2];
         if (is_max && n0 == 1 && C >= 16) {
-            POOL_MAX_BLOCKS(16);
-        } else if (is_max && n0 == 1 && C >= 4) {
             POOL_MAX_BLOCKS(4);
+        } else if (is_max && n0 == 1 && C >= 4) {
+            POOL_MAX_BLOCKS(1);
         } else {
             for (int64_t c = 0; c < C; c++) y[c] = init;
             for (int64_t t0 = 0; t0 < n0; t0++)
