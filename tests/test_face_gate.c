@@ -130,7 +130,8 @@ static void test_pasted_faces(void) {
                 CHECK_OK(fsift_image_resize(&crop, pw, ph, FSIFT_RESIZE_BILINEAR, &pasted));
                 if (!canvas.data || !pasted.data) continue;
                 for (int y = 0; y < H; y++) memset(canvas.data + (size_t)y * canvas.stride, 128, (size_t)W * 3);
-                int ox = corner ? 0 : (W - pw) / 2, oy = corner ? 0 : (H - ph) / 2;
+                /* the margin may not fit: the paste is clipped to the canvas */
+                int ox = corner || pw >= W ? 0 : (W - pw) / 2, oy = corner || ph >= H ? 0 : (H - ph) / 2;
                 for (int y = 0; y < ph && oy + y < H; y++)
                     memcpy(canvas.data + (size_t)(oy + y) * canvas.stride + 3 * (size_t)ox,
                            pasted.data + (size_t)y * pasted.stride, 3 * (size_t)(pw < W - ox ? pw : W - ox));

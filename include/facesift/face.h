@@ -127,6 +127,17 @@ fsift_status fsift_face_detect_coarse(fsift_face_analyzer *a, const fsift_image 
  * list is only re-sorted. */
 fsift_status fsift_face_refine(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *l);
 
+/* `facesift build`'s refinement in its exact form: the detector's own candidates from this
+ * analyzer's last fsift_face_detect_coarse call (made on a smaller copy of img: boxes mapped by
+ * img's size over that copy's) go through the full landmark stage on img, exactly as
+ * fsift_face_detect(img) does after its detector. The result equals fsift_face_detect(img)
+ * whenever the detector sees the same candidates on the two copies (BlazeFace letterboxes both
+ * into the same 256×256 input), including the faces the landmark stage rejects (an animal face
+ * that O-Net accepts on the small copy's crops but not on the full-size ones). out receives the
+ * faces (n_found = all kept before the max_faces cap). FSIFT_E_INVALID_ARG when this analyzer
+ * made no coarse detection. */
+fsift_status fsift_face_refine_last(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *out);
+
 /* Aligns one face (norm_crop of its kps on img, 112×112) and embeds it: fills
  * face->embedding, normed_embedding, embedding_dim. If crop is not NULL it receives the
  * aligned 112×112 RGB crop (caller frees with fsift_image_free). */

@@ -69,9 +69,13 @@ typedef struct fsift_pipe_face_ops {
        runs on it. */
     fsift_status (*gate)(void *state, const fsift_image *img, float *ratio, int *n_seen);
     float gate_slack;
-    /* Optional: faces found on the pre-filter image, already mapped onto img (the full-size
-       pixels), get their landmarks, boxes and scores from img (fsift_face_refine). NULL: the
-       mapped result is used as it is. */
+    /* Optional: detect for the pre-filter image when refine follows (a cheaper landmark stage;
+       NULL: detect). The pipeline calls refine, on the same state, only right after it. */
+    fsift_status (*detect_coarse)(void *state, const fsift_image *img, fsift_face_list *out);
+    /* Optional: the faces of the pre-filter image get their landmarks, boxes and scores from
+       img, the full-size pixels: faces holds them already mapped onto img, and the real ops
+       (ops_face.c) recompute the list from the coarse detection's own candidates
+       (fsift_face_refine_last). NULL: the mapped result is used as it is. */
     fsift_status (*refine)(void *state, const fsift_image *img, fsift_face_list *faces);
     /* Embeds face (kps in img's frame); crop receives the 112×112 aligned RGB crop. */
     fsift_status (*embed)(void *state, const fsift_image *img, fsift_face *face, fsift_image *crop);

@@ -52,6 +52,7 @@ void fsift_face_analyzer_free(fsift_face_analyzer *a) {
     face_cands_free(&a->c1);
     face_cands_free(&a->c2);
     face_cands_free(&a->res);
+    face_cands_free(&a->raw);
     free(a);
 }
 
@@ -137,6 +138,11 @@ static fsift_status detect(fsift_face_analyzer *a, const fsift_image *img, fsift
     a->res.n = 0;
     st = a->m->kind == FACE_DET_SCRFD ? face_scrfd_detect(a, img, &a->res) : detect_on_canvas(a, img);
     int n = a->res.n;
+    if (!st && n_precise == 0) { /* coarse: keep the detector's own candidates for refine_last */
+        a->raw.n = 0;
+        for (int i = 0; i < n && !st; i++) st = face_cands_push(&a->raw, &a->res.v[i]);
+        a->raw_w = img->width, a->raw_h = img->height;
+    }
     if (!st && a->m->kind != FACE_DET_SCRFD) st = landmark_stage(a, img, &n, n_precise);
     if (st) return st;
     st = finish(a, img, n, out);
@@ -179,5 +185,27 @@ fsift_status fsift_face_refine(fsift_face_analyzer *a, const fsift_image *img, f
     if (a->m->kind != FACE_DET_SCRFD && (st = landmark_stage(a, img, &n, FACE_PRECISE_FACES))) return st;
     st = finish(a, img, n, l);
     l->n_found += capped;
+    return st;
+}
+
+fsift_status fsift_face_refine_last(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *out) {
+    if (!a || !out) return fsift_error(FSIFT_E_INVALID_ARG, "face_refine_last: NULL argument");
+    fsift_status st = check_image(img);
+    if (st) return st;
+    if (a->raw_w <= 0) return fsift_error(FSIFT_E_INVALID_ARG, "face_refine_last: no coarse detection was made");
+    out->n = out->n_found = 0;
+    double t0 = fsift_now_ms();
+    double sx = (double)img->width / a->raw_w, sy = (double)img->height / a->raw_h;
+    a->res.n = 0;
+    for (int i = 0; i < a->raw.n && !st; i++) {
+        face_cand c = a->raw.v[i];
+        c.x1 = (float)(c.x1 * sx), c.x2 = (float)(c.x2 * sx), c.y1 = (float)(c.y1 * sy), c.y2 = (float)(c.y2 * sy);
+        for (int k = 0; k < 5; k++) c.kps[k][0] = (float)(c.kps[k][0] * sx), c.kps[k][1] = (float)(c.kps[k][1] * sy);
+        st = face_cands_push(&a->res, &c);
+    }
+    int n = a->res.n;
+    if (!st && a->m->kind != FACE_DET_SCRFD) st = landmark_stage(a, img, &n, FACE_PRECISE_FACES);
+    if (!st) st = finish(a, img, n, out);
+    out->ms_detect = fsift_now_ms() - t0;
     return st;
 }

@@ -96,6 +96,9 @@ struct fsift_face_analyzer {
     size_t blob_cap;   /* floats */
     face_cands c1, c2; /* scratch candidate lists of the detectors */
     face_cands res;    /* the detector's result */
+    face_cands raw;    /* the detector's candidates (before the landmark stage) of the last
+                          fsift_face_detect_coarse call, in pixels of its image raw_w×raw_h */
+    int raw_w, raw_h;  /* 0: no coarse detection made yet */
 };
 
 /* ---- boxes.c -------------------------------------------------------------------------- */

@@ -19,7 +19,7 @@
 
 #include "face/face_internal.h"
 
-#define FACE_DEFAULT_SET "blazeface" /* docs/faces-accuracy.md: the measurement behind this choice */
+#define FACE_DEFAULT_SET "mtcnn" /* docs/faces-accuracy.md: the measurement behind this choice */
 
 static fsift_status file_sha12(const char *path, char out[13]) {
     uint8_t d[32];

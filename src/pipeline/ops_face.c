@@ -41,8 +41,15 @@ static fsift_status face_detect(void *state, const fsift_image *img, fsift_face_
     return fsift_face_detect(((face_state *)state)->a, img, out);
 }
 
+static fsift_status face_detect_coarse(void *state, const fsift_image *img, fsift_face_list *out) {
+    return fsift_face_detect_coarse(((face_state *)state)->a, img, out);
+}
+
+/* after face_detect_coarse on the pre-filter image (stage.c pairs them): the detector's own
+   candidates through the full landmark stage on the full-size pixels, as `facesift analyze`
+   does on the saved image; the mapped pre-filter faces are replaced */
 static fsift_status face_refine(void *state, const fsift_image *img, fsift_face_list *faces) {
-    return fsift_face_refine(((face_state *)state)->a, img, faces);
+    return fsift_face_refine_last(((face_state *)state)->a, img, faces);
 }
 
 static fsift_status face_embed(void *state, const fsift_image *img, fsift_face *face, fsift_image *crop) {
@@ -63,6 +70,7 @@ void fsift_pipe_face_ops_models(const fsift_face_models *m, fsift_pipe_face_ops 
     ops->thread_new = face_thread_new;
     ops->thread_free = face_thread_free;
     ops->detect = face_detect;
+    ops->detect_coarse = face_detect_coarse;
     ops->refine = face_refine;
     ops->embed = face_embed;
 }

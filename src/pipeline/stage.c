@@ -308,7 +308,9 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
             goto done;
         }
     }
-    st = o->face->detect(face_state, &small, &fl);
+    /* the pre-filter's landmarks are thrown away when refine recomputes them at full size */
+    int coarse = o->face->detect_coarse && o->face->refine && !o->full_redetect;
+    st = (coarse ? o->face->detect_coarse : o->face->detect)(face_state, &small, &fl);
     r->ms[ST_DETECT] = fsift_now_ms() - t;
     if (st) reject(r, FSIFT_R_FACE_ERROR, fsift_last_error());
     else face_rules(o, &fl, small.width, small.height, r);
