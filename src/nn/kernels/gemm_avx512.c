@@ -269,16 +269,20 @@ static inline __attribute__((always_inline)) void convk_3x3_body(const int mr, c
     store_tile(mr, x, y, a->c, a->rs, 1, a->nr, &a->e);
 }
 
-/* Indirect GEMM tile (see gemm.h): A values are broadcast straight from the pixels. half:
- * the tile has at most 16 columns (nr <= 16, e.g. the 10 or 16 output channels of MTCNN's
- * P-Net), so only the first vector of each row is accumulated: half the FMAs. */
-static inline __attribute__((always_inline)) void ind_body(const int mr, const int half, const nn_ind_args *a) {
+/* Indirect GEMM tile (see gemm.h): A values are broadcast straight from the pixels. width 0:
+ * the full 32 columns; 1 (nr <= 16, e.g. the 10 or 16 output channels of MTCNN's P-Net): only
+ * the first vector of each row, half the FMAs; 2 (nr <= 8, e.g. P-Net's 2- and 4-channel 1x1
+ * heads): 256-bit accumulators, which cores that split 512-bit FMAs in two (AMD Zen 4) run
+ * at twice the rate. */
+static inline __attribute__((always_inline)) void ind_body(const int mr, const int width, const nn_ind_args *a) {
     __m512 x[MR], y[MR];
+    __m256 q[MR];
 #pragma GCC unroll 14
     for (int i = 0; i < MR; i++)
         if (i < mr) {
-            x[i] = _mm512_setzero_ps();
-            if (!half) y[i] = _mm512_setzero_ps();
+            if (width == 2) q[i] = _mm256_setzero_ps();
+            else x[i] = _mm512_setzero_ps();
+            if (width == 0) y[i] = _mm512_setzero_ps();
         }
     const float *pb = a->pb;
     const int64_t C = a->C, cstride = a->cstride;
@@ -288,18 +292,30 @@ static inline __attribute__((always_inline)) void ind_body(const int mr, const i
         for (int i = 0; i < MR; i++)
             if (i < mr) r[i] = a->rows[t * MR + i];
         for (int64_t ch = 0, o = 0; ch < C; ch++, o += cstride) {
-            __m512 b0 = _mm512_loadu_ps(pb), b1 = half ? b0 : _mm512_loadu_ps(pb + NR / 2);
+            if (width == 2) {
+                const __m256 b = _mm256_loadu_ps(pb);
 #pragma GCC unroll 14
-            for (int i = 0; i < MR; i++)
-                if (i < mr) {
-                    __m512 av = _mm512_set1_ps(r[i][o]);
-                    x[i] = _mm512_fmadd_ps(av, b0, x[i]);
-                    if (!half) y[i] = _mm512_fmadd_ps(av, b1, y[i]);
-                }
+                for (int i = 0; i < MR; i++)
+                    if (i < mr) q[i] = _mm256_fmadd_ps(_mm256_set1_ps(r[i][o]), b, q[i]);
+            } else {
+                __m512 b0 = _mm512_loadu_ps(pb), b1 = width ? b0 : _mm512_loadu_ps(pb + NR / 2);
+#pragma GCC unroll 14
+                for (int i = 0; i < MR; i++)
+                    if (i < mr) {
+                        __m512 av = _mm512_set1_ps(r[i][o]);
+                        x[i] = _mm512_fmadd_ps(av, b0, x[i]);
+                        if (!width) y[i] = _mm512_fmadd_ps(av, b1, y[i]);
+                    }
+            }
             pb += NR;
         }
     }
-    store_tile(mr, x, half ? x : y, a->c, a->rs, a->cs, a->nr, &a->e);
+    if (width == 2) {
+#pragma GCC unroll 14
+        for (int i = 0; i < MR; i++)
+            if (i < mr) x[i] = _mm512_zextps256_ps512(q[i]);
+    }
+    store_tile(mr, x, width ? x : y, a->c, a->rs, a->cs, a->nr, &a->e);
 }
 
 /* Row-vector product over up to NN_GEMV_PANELS panels (see gemm.h): per k, one broadcast of
@@ -370,15 +386,20 @@ static void ukr_avx512(int64_t kc, const float *pa, const float *pb, float *c, i
 
 #define IND(n)                                                            \
     static void ind_##n(const nn_ind_args *a) { ind_body(n, 0, a); }      \
-    static void ind_h##n(const nn_ind_args *a) { ind_body(n, 1, a); }
+    static void ind_h##n(const nn_ind_args *a) { ind_body(n, 1, a); }     \
+    static void ind_q##n(const nn_ind_args *a) { ind_body(n, 2, a); }
 IND(1) IND(2) IND(3) IND(4) IND(5) IND(6) IND(7) IND(8) IND(9) IND(10) IND(11) IND(12) IND(13) IND(14)
 
-static const nn_ukr_ind_fn ind_table[2][MR] = {
+static const nn_ukr_ind_fn ind_table[3][MR] = {
     {ind_1, ind_2, ind_3, ind_4, ind_5, ind_6, ind_7, ind_8, ind_9, ind_10, ind_11, ind_12, ind_13, ind_14},
     {ind_h1, ind_h2, ind_h3, ind_h4, ind_h5, ind_h6, ind_h7, ind_h8, ind_h9, ind_h10, ind_h11, ind_h12, ind_h13,
-     ind_h14}};
+     ind_h14},
+    {ind_q1, ind_q2, ind_q3, ind_q4, ind_q5, ind_q6, ind_q7, ind_q8, ind_q9, ind_q10, ind_q11, ind_q12, ind_q13,
+     ind_q14}};
 
-static void ukr_ind_avx512(const nn_ind_args *a) { ind_table[a->nr <= NR / 2][a->mr - 1](a); }
+static void ukr_ind_avx512(const nn_ind_args *a) {
+    ind_table[a->nr <= NR / 4 ? 2 : a->nr <= NR / 2][a->mr - 1](a);
+}
 
 #define CONVK(n)                                                                             \
     static void convk_##n(const nn_convk_args *a) { convk_body(n, 0, a); }                  \
