@@ -680,40 +680,38 @@ static void ind_range(void *arg, int64_t begin, int64_t end) {
         const int64_t i0 = ti++ * MR;
         const int mr = (int)(rows - i0 < MR ? rows - i0 : MR);
         const int64_t n0 = n, oy0 = oy, ox0 = ox;
-        if (merge && ox + mr <= p->OW) {
-            /* the common case: the tile's pixels lie in one output row and inside the
-             * image, so they are evenly spaced (sw*C floats apart) */
-            const int64_t iy0 = oy * p->sh - p->pt, ix0 = ox * p->sw - p->pl, ix1 = ix0 + (mr - 1) * p->sw;
-            if (iy0 >= 0 && iy0 + ext_h < p->H && ix0 >= 0 && ix1 + ext_w < p->W) {
+        if (merge) {
+            /* the common case: every pixel of the tile inside the image; along each output
+             * row they are evenly spaced (sw*C floats apart), so each row's run of pixels
+             * gets its pointers without per-pixel checks */
+            int i = 0;
+            while (i < mr) {
+                const int seg = (int)(p->OW - ox < mr - i ? p->OW - ox : mr - i);
+                const int64_t iy0 = oy * p->sh - p->pt, ix0 = ox * p->sw - p->pl, ix1 = ix0 + (seg - 1) * p->sw;
+                if (iy0 < 0 || iy0 + ext_h >= p->H || ix0 < 0 || ix1 + ext_w >= p->W) break;
                 const float *base = j->x + n * img + (iy0 * p->W + ix0) * p->C;
                 const int64_t step = p->sw * p->C;
                 for (int64_t ky = 0; ky < p->kh; ky++) {
                     const float *q = base + toff[ky * p->kw];
-                    for (int i = 0; i < mr; i++) ind[ky * MR + i] = q + i * step;
+                    for (int u = 0; u < seg; u++) ind[ky * MR + i + u] = q + u * step;
                 }
-                a.taps = p->kh;
-                a.C = p->kw * cg;
-                if ((ox += mr) == p->OW) {
+                i += seg;
+                if ((ox += seg) == p->OW) {
                     ox = 0;
                     if (++oy == p->OH) oy = 0, n++;
                 }
+            }
+            if (i == mr) {
+                a.taps = p->kh;
+                a.C = p->kw * cg;
                 goto run;
             }
+            n = n0, oy = oy0, ox = ox0; /* a pixel near the border: every tap on its own */
         }
-        int inside = merge;
-        for (int i = 0; i < mr && inside; i++) {
-            const int64_t iy0 = oy * p->sh - p->pt, ix0 = ox * p->sw - p->pl;
-            inside = iy0 >= 0 && iy0 + ext_h < p->H && ix0 >= 0 && ix0 + ext_w < p->W;
-            IND_NEXT_PIXEL(p, n, oy, ox);
-        }
-        n = n0, oy = oy0, ox = ox0;
-        a.taps = inside ? p->kh : taps;
-        a.C = inside ? p->kw * cg : cg;
+        a.taps = taps;
+        a.C = cg;
         for (int i = 0; i < mr; i++) {
-            if (inside) {
-                const float *base = j->x + n * img + ((oy * p->sh - p->pt) * p->W + ox * p->sw - p->pl) * p->C;
-                for (int64_t ky = 0; ky < p->kh; ky++) ind[ky * MR + i] = base + toff[ky * p->kw];
-            } else if (p->nhwc) {
+            if (p->nhwc) {
                 const float *xn = j->x + n * img + g * cg;
                 const int64_t iy0 = oy * p->sh - p->pt, ix0 = ox * p->sw - p->pl;
                 if (iy0 >= 0 && iy0 + ext_h < p->H && ix0 >= 0 && ix0 + ext_w < p->W) {
