@@ -90,6 +90,19 @@ static fsift_status t_refine(void *state, const fsift_image *img, fsift_face_lis
 
 static fsift_pipe_face_ops FACE = {.detector_id = "testdet", .recognizer_id = "testrec", .embedding_dim = 8,
                                    .det_size = 256, .detect = t_detect, .refine = t_refine, .embed = t_embed};
+/* a coarse pre-filter detection (marked by its score) that refine must replace, and that must
+   never be stored: when the pre-filter image is the full image, detect runs instead */
+static fsift_status t_detect_coarse(void *state, const fsift_image *img, fsift_face_list *out) {
+    fsift_status st = t_detect(state, img, out);
+    for (int i = 0; i < out->n; i++) out->faces[i].det_score = 0.25f;
+    return st;
+}
+static fsift_pipe_face_ops FACE_COARSE = {.detector_id = "testdet", .recognizer_id = "testrec", .embedding_dim = 8,
+                                          .det_size = 256, .detect = t_detect, .detect_coarse = t_detect_coarse,
+                                          .refine = t_refine, .embed = t_embed};
+static fsift_pipe_face_ops FACE_COARSE_FULL = {.detector_id = "testdet", .recognizer_id = "testrec", .embedding_dim = 8,
+                                               .det_size = 0, .detect = t_detect, .detect_coarse = t_detect_coarse,
+                                               .refine = t_refine, .embed = t_embed};
 /* no refine step: the pre-filter's faces are only mapped onto the full image */
 static fsift_pipe_face_ops FACE_NOREFINE = {.detector_id = "testdet", .recognizer_id = "testrec", .embedding_dim = 8,
                                             .det_size = 256, .detect = t_detect, .embed = t_embed};
@@ -373,7 +386,8 @@ static void test_rules_and_threads(void) {
 
 /* Builds s0 into work/NAME with the given face step and mode; a009's stored box must be the
  * full-size 600 px face within tol. */
-static void build_a009(const char *name, const fsift_pipe_face_ops *face, int full_redetect, float tol) {
+static void build_a009(const char *name, const fsift_pipe_face_ops *face, int full_redetect, float tol,
+                       float want_score) {
     char out[600], p[700];
     snprintf(out, sizeof out, "%s/%s", work, name);
     fsift_build_options o;
@@ -397,6 +411,10 @@ static void build_a009(const char *name, const fsift_pipe_face_ops *face, int fu
             found = bb && sscanf(bb, "\"bbox\":[%f,%f,%f,%f]", &b[0], &b[1], &b[2], &b[3]) == 4;
             CHECK_MSG(fabsf(b[2] - 600) <= tol && fabsf(b[3] - 600) <= tol, "%s: bbox %g %g %g %g", name, b[0], b[1],
                       b[2], b[3]);
+            const char *sc = strstr((char *)m.data, "\"det_score\":");
+            float score = -1;
+            CHECK(sc && sscanf(sc, "\"det_score\":%f", &score) == 1);
+            CHECK_MSG(fabsf(score - want_score) < 1e-4f, "%s: det_score %g, want %g", name, score, want_score);
         }
     CHECK(found);
     fsift_tar_reader_close(r);
@@ -406,9 +424,13 @@ static void build_a009(const char *name, const fsift_pipe_face_ops *face, int fu
  * full_redetect or the (fake, exact) refine, the full-size detection decides (7.06 px: the
  * fake detector on 2400 px) */
 static void test_rescale(void) {
-    build_a009("rescale", &FACE_NOREFINE, 0, 10);
-    build_a009("redetect", &FACE_NOREFINE, 1, 8);
-    build_a009("refine", &FACE, 0, 8);
+    build_a009("rescale", &FACE_NOREFINE, 0, 10, 0.9f);
+    build_a009("redetect", &FACE_NOREFINE, 1, 8, 0.9f);
+    build_a009("refine", &FACE, 0, 8, 0.9f);
+    /* the coarse pre-filter result is replaced by refine, and not used at all when the
+       pre-filter image is the full image (--prefilter-side 0) */
+    build_a009("coarse", &FACE_COARSE, 0, 8, 0.9f);
+    build_a009("coarse_full", &FACE_COARSE_FULL, 0, 8, 0.9f);
 }
 
 static void test_resume(void) {

@@ -308,8 +308,9 @@ void pipe_process(const pipe_stage_cfg *cfg, void *face_state, const fsift_sampl
             goto done;
         }
     }
-    /* the pre-filter's landmarks are thrown away when refine recomputes them at full size */
-    int coarse = o->face->detect_coarse && o->face->refine && !o->full_redetect;
+    /* the pre-filter's landmarks are thrown away when refine recomputes them at full size,
+       which happens only when the pre-filter image is not the full image (see below) */
+    int coarse = o->face->detect_coarse && o->face->refine && !o->full_redetect && (denom > 1 || dec.data);
     st = (coarse ? o->face->detect_coarse : o->face->detect)(face_state, &small, &fl);
     r->ms[ST_DETECT] = fsift_now_ms() - t;
     if (st) reject(r, FSIFT_R_FACE_ERROR, fsift_last_error());
