@@ -120,10 +120,11 @@ fsift_status fsift_face_detect_coarse(fsift_face_analyzer *a, const fsift_image 
  * set's landmark stage (O-Net for mtcnn and blazeface; the same stage fsift_face_detect ends
  * with, starting from l's boxes and eyes) runs again on img itself and sets each face's kps,
  * bbox and det_score; faces that fall below det_thresh are dropped, faces that converge onto
- * one are merged, and the list is re-sorted with area_ratio for img. Used by `facesift build`:
- * detection on the small pre-filter image, landmarks from the full-size pixels, without a
- * second full detection; the landmarks agree with fsift_face_detect on img within 2 px
- * (tests/test_face_models.c, 1920-px photos). SCRFD sets have no separate landmark stage: the
+ * one are merged, and the list is re-sorted with area_ratio for img: detection on a small
+ * copy, landmarks from the full-size pixels, without a second full detection; the landmarks
+ * agree with fsift_face_detect on img within 2 px (tests/test_face_models.c, 1920-px photos).
+ * `facesift build` uses the exact form, fsift_face_refine_last, which starts from the
+ * detector's own candidates instead of the small copy's refined faces. SCRFD sets have no separate landmark stage: the
  * list is only re-sorted. */
 fsift_status fsift_face_refine(fsift_face_analyzer *a, const fsift_image *img, fsift_face_list *l);
 

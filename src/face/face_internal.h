@@ -41,6 +41,11 @@ typedef struct face_model_spec {
     face_decoding decoding;
 } face_model_spec;
 
+/* The models folder (models.c): given when set, else $FSIFT_MODELS_DIR, else "models" — or,
+ * when ./models/PROBE is missing and the source tree the binary was built from has it, that
+ * tree's models/. The result is given, the environment's, or static storage. */
+const char *face_models_dir(const char *given, const char *probe);
+
 /* Registry (registry.c). */
 const face_model_spec *face_registry_find(const char *role);
 /* Fills *spec from the registry entry `role` with file replaced (user-supplied models). */

@@ -21,10 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "facesift/face.h"
-#include "facesift/nn.h"
+#include "face/face_internal.h"
 
 #define GATE_FILE "blazeface/face_detection_front_128x128_barracuda.onnx"
 #define GATE_SIDE 128
@@ -42,15 +40,7 @@ struct fsift_face_gate_session {
 fsift_status fsift_face_gate_load(const char *models_dir, fsift_face_gate **out) {
     if (!out) return fsift_error(FSIFT_E_INVALID_ARG, "face_gate_load: NULL argument");
     *out = NULL;
-    const char *dir = models_dir && *models_dir ? models_dir : getenv("FSIFT_MODELS_DIR");
-    if (!dir || !*dir) {
-        dir = "models";
-#ifdef FSIFT_BUILD_MODELS_DIR
-        struct stat sb;
-        if (stat("models/blazeface", &sb) != 0 && stat(FSIFT_BUILD_MODELS_DIR "/blazeface", &sb) == 0)
-            dir = FSIFT_BUILD_MODELS_DIR;
-#endif
-    }
+    const char *dir = face_models_dir(models_dir, "blazeface");
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, GATE_FILE);
     fsift_face_gate *g = calloc(1, sizeof *g);

@@ -176,6 +176,22 @@ done:
     return st;
 }
 
+const char *face_models_dir(const char *given, const char *probe) {
+    const char *dir = given && *given ? given : getenv("FSIFT_MODELS_DIR");
+    if (dir && *dir) return dir;
+#ifdef FSIFT_BUILD_MODELS_DIR
+    /* not run from the checkout: the models fetched into the source tree it was built from */
+    char local[256], built[4096];
+    struct stat sb;
+    snprintf(local, sizeof local, "models/%s", probe);
+    snprintf(built, sizeof built, "%s/%s", FSIFT_BUILD_MODELS_DIR, probe);
+    if (stat(local, &sb) != 0 && stat(built, &sb) == 0) return FSIFT_BUILD_MODELS_DIR;
+#else
+    (void)probe;
+#endif
+    return "models";
+}
+
 fsift_status fsift_face_models_load(const char *spec, const fsift_face_options *opts, fsift_face_models **out) {
     if (!spec || !out) return fsift_error(FSIFT_E_INVALID_ARG, "face_models_load: NULL argument");
     *out = NULL;
@@ -191,15 +207,7 @@ fsift_status fsift_face_models_load(const char *spec, const fsift_face_options *
         free(m);
         return fsift_error(FSIFT_E_INVALID_ARG, "face: det_size %d must be a multiple of 32 in 32..8192", ds);
     }
-    const char *dir = m->opts.models_dir ? m->opts.models_dir : getenv("FSIFT_MODELS_DIR");
-    if (!dir || !*dir) {
-        dir = "models";
-#ifdef FSIFT_BUILD_MODELS_DIR
-        /* not run from the checkout: the models fetched into the source tree it was built from */
-        struct stat sb;
-        if (stat("models/mtcnn", &sb) != 0 && stat(FSIFT_BUILD_MODELS_DIR "/mtcnn", &sb) == 0) dir = FSIFT_BUILD_MODELS_DIR;
-#endif
-    }
+    const char *dir = face_models_dir(m->opts.models_dir, "mtcnn");
     m->opts.models_dir = NULL; /* not owned: never read after load */
     const char *set = !strcmp(spec, "default") ? FACE_DEFAULT_SET : spec;
     char path[4096];
