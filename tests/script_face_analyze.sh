@@ -58,7 +58,7 @@ for d in (t1[0], t1[1], t1[3]):
 assert (t1[0]["width"], t1[0]["height"], t1[0]["n_found"]) == (512, 512, 1), t1[0]
 assert t1[1]["n_found"] == 0, "a face on the cat"
 assert t1[3]["n_found"] == 1 and t1[3]["width"] == 384
-assert t1[0]["detector"].startswith("mtcnn(") and t1[0]["recognizer"].startswith("mobilefacenet(")  # the default set
+assert t1[0]["detector"].startswith("blazeface256(") and t1[0]["recognizer"].startswith("mobilefacenet(")  # the default set
 print("analyze: contract ok (%d lines, 1 and 2 threads identical)" % len(t1))
 PYEOF
 

@@ -154,19 +154,34 @@ static void test_many_faces(void) {
     for (int r = 0; r < 13; r++)
         for (int c = 0; c < 13; c++) paste(&grid, &tile, c * 56, r * 56);
     CHECK(fsift_face_models_options(g_models)->max_faces == 100); /* the default cap */
-    fsift_face_analyzer *a = NULL;
-    CHECK_OK(fsift_face_analyzer_new(g_models, &a));
-    fsift_face_list l = {0};
-    CHECK_OK(fsift_face_detect(a, &grid, &l));
-    CHECK_MSG(l.n == 100, "kept %d", l.n);
-    CHECK_MSG(l.n_found >= 110 && l.n_found <= 169, "found %d of 169", l.n_found);
-    for (int i = 1; i < l.n; i++) {
-        float a0 = (l.faces[i - 1].bbox[2] - l.faces[i - 1].bbox[0]) * (l.faces[i - 1].bbox[3] - l.faces[i - 1].bbox[1]);
-        float a1 = (l.faces[i].bbox[2] - l.faces[i].bbox[0]) * (l.faces[i].bbox[3] - l.faces[i].bbox[1]);
-        CHECK(a0 >= a1);
+    /* MTCNN's pyramid finds most of the 169 and the cap keeps the 100 largest; BlazeFace sees
+     * the image at 256 px (faces ~20 px, a 16 px anchor grid) and finds fewer than 169 but
+     * still far more than the build's 3: each set must report what it found, sorted */
+    static const char *sets[] = {"mtcnn", "default"};
+    for (int s = 0; s < 2; s++) {
+        fsift_face_models *m = NULL;
+        CHECK_OK(fsift_face_models_load(sets[s], NULL, &m));
+        if (!m) continue;
+        fsift_face_analyzer *a = NULL;
+        CHECK_OK(fsift_face_analyzer_new(m, &a));
+        fsift_face_list l = {0};
+        CHECK_OK(fsift_face_detect(a, &grid, &l));
+        if (s == 0) {
+            CHECK_MSG(l.n == 100, "%s kept %d", sets[s], l.n);
+            CHECK_MSG(l.n_found >= 110 && l.n_found <= 169, "%s found %d of 169", sets[s], l.n_found);
+        } else {
+            CHECK_MSG(l.n_found >= 60 && l.n_found <= 169, "%s found %d of 169", sets[s], l.n_found);
+            CHECK_MSG(l.n == (l.n_found < 100 ? l.n_found : 100), "%s kept %d of %d", sets[s], l.n, l.n_found);
+        }
+        for (int i = 1; i < l.n; i++) {
+            float a0 = (l.faces[i - 1].bbox[2] - l.faces[i - 1].bbox[0]) * (l.faces[i - 1].bbox[3] - l.faces[i - 1].bbox[1]);
+            float a1 = (l.faces[i].bbox[2] - l.faces[i].bbox[0]) * (l.faces[i].bbox[3] - l.faces[i].bbox[1]);
+            CHECK(a0 >= a1);
+        }
+        fsift_face_list_free(&l);
+        fsift_face_analyzer_free(a);
+        fsift_face_models_free(m);
     }
-    fsift_face_list_free(&l);
-    fsift_face_analyzer_free(a);
     fsift_image_free(&head);
     fsift_image_free(&tile);
     fsift_image_free(&grid);

@@ -15,16 +15,25 @@
  * image's left, as insightface's first landmark. They become the candidate's kps (eyes, nose,
  * and the mouth centre for both corners) only so that the landmark stage (landmarks.c) can
  * take the first roll from the eyes; O-Net replaces all five there, and its face probability
- * becomes det_score, which det_thresh filters — this is what removes the animal faces
- * BlazeFace 256 also fires on (REFERENCE.md: the cat at p 0.80).
+ * becomes det_score, which det_thresh filters.
+ *
+ * Before that, every box must also pass MTCNN's R-Net (24×24, the net of the "mtcnn" set's
+ * second stage): the box squared around its centre at 1.15× its side, probability ≥ 0.7
+ * (MTCNN's own R-Net threshold). BlazeFace 256 fires on animal faces and round objects
+ * (REFERENCE.md: the cat at p 0.80), and on close-ups of them O-Net alone accepted 15 cats
+ * and cups of the benchmark shard with p 0.56–0.99; R-Net gives those 0.003–0.51 and real
+ * faces ≥ 0.8 (docs/faces-accuracy.md, "The R-Net gate").
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "face/face_internal.h"
 
 #define FACE_BLAZE_MIN_SCORE 0.3f
 #define FACE_BLAZE_NMS 0.3f
+#define FACE_BLAZE_RNET_SCALE 1.15f /* R-Net sees a square 1.15x BlazeFace's box side */
+#define FACE_BLAZE_RNET_THRESH 0.7f /* MTCNN's own R-Net threshold */
 
 static fsift_status find_output(fsift_face_analyzer *a, int64_t rows, int64_t width, fsift_tensor *t) {
     for (int k = 0; k < a->m->nets[0].n_outputs; k++) {
@@ -34,6 +43,31 @@ static fsift_status find_output(fsift_face_analyzer *a, int64_t rows, int64_t wi
     }
     return fsift_error(FSIFT_E_SHAPE, "face: blazeface has no [1,%lld,%lld] output", (long long)rows,
                        (long long)width);
+}
+
+/* Keeps the candidates v[0..*n) that MTCNN's R-Net (net 1) also calls a face, in order. */
+static fsift_status rnet_gate(fsift_face_analyzer *a, const fsift_image *img, face_cand *v, int *n) {
+    int m = *n, k = 0;
+    face_cand *sq = malloc((size_t)m * sizeof *sq);
+    float *prob = malloc((size_t)m * sizeof *prob);
+    float(*reg)[4] = malloc((size_t)m * sizeof *reg);
+    fsift_status st = FSIFT_OK;
+    if (!sq || !prob || !reg) st = fsift_error(FSIFT_E_NOMEM, "face: out of memory for %d R-Net crops", m);
+    for (int i = 0; i < m && !st; i++) {
+        float cx = (v[i].x1 + v[i].x2) * 0.5f, cy = (v[i].y1 + v[i].y2) * 0.5f;
+        float hw = (v[i].x2 - v[i].x1) * 0.5f * FACE_BLAZE_RNET_SCALE, hh = (v[i].y2 - v[i].y1) * 0.5f * FACE_BLAZE_RNET_SCALE;
+        sq[i] = v[i];
+        sq[i].x1 = cx - hw, sq[i].x2 = cx + hw, sq[i].y1 = cy - hh, sq[i].y2 = cy + hh;
+        face_cand_rerec(&sq[i]);
+    }
+    if (!st) st = face_crop_stage(a, 1, img, sq, m, prob, reg, NULL);
+    for (int i = 0; i < m && !st; i++)
+        if (prob[i] >= FACE_BLAZE_RNET_THRESH) v[k++] = v[i];
+    free(sq);
+    free(prob);
+    free(reg);
+    if (!st) *n = k;
+    return st;
 }
 
 fsift_status face_blazeface_detect(fsift_face_analyzer *a, const fsift_image *img, face_cands *out) {
@@ -93,6 +127,7 @@ fsift_status face_blazeface_detect(fsift_face_analyzer *a, const fsift_image *im
     }
     int n = face_weighted_nms(c->v, c->n, FACE_BLAZE_NMS);
     if (n > FACE_MAX_STAGE_CROPS) n = FACE_MAX_STAGE_CROPS;
+    if (n > 0 && (st = rnet_gate(a, img, c->v, &n))) return st;
     for (int i = 0; i < n; i++)
         if ((st = face_cands_push(out, &c->v[i]))) return st;
     return FSIFT_OK;

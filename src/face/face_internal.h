@@ -159,6 +159,12 @@ fsift_status face_mtcnn_detect(fsift_face_analyzer *a, const fsift_image *img, c
 fsift_status face_onet_landmarks(fsift_face_analyzer *a, int net, const fsift_image *img, face_cand *c, int n,
                                  int n_precise);
 
+/* Squares a box around its centre (MTCNN's "rerec"). */
+void face_cand_rerec(face_cand *c);
+/* Runs crop network `net` (R-Net or O-Net) on the boxes c[0..n), batched: face probability
+ * prob[i], box regression reg[i][4] and (if lm is not NULL) the 10 landmark values lm[i]. */
+fsift_status face_crop_stage(fsift_face_analyzer *a, int net, const fsift_image *img, const face_cand *c, int n,
+                             float *prob, float (*reg)[4], float (*lm)[10]);
 fsift_status face_blazeface_detect(fsift_face_analyzer *a, const fsift_image *img, face_cands *out);
 
 /* SCRFD decoding of the 9 raw outputs (scores[s], boxes[s], kps[s] for strides 8, 16, 32) of

