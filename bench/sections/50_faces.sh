@@ -39,9 +39,9 @@ IMGS=("$PH"/*.jpg)
 field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 # name | bench_face arguments
 ROWS=(
-  "default (mtcnn + O-Net landmark stage + MobileFaceNet), all faces embedded|--models default"
+  "default (blazeface + R-Net gate + O-Net landmark stage + MobileFaceNet), all faces embedded|--models default"
   "default, largest face embedded|--models default --embed-largest"
-  "blazeface + O-Net + MobileFaceNet, all faces|--models blazeface"
+  "mtcnn + O-Net landmark stage + MobileFaceNet, all faces|--models mtcnn"
   "antelopev2-shaped (random SCRFD 640 + ArcFace), det_thresh 0.85|--models antelopev2:$ANT --det-thresh 0.85"
 )
 TABLE=$WORK/face_table.md
