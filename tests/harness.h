@@ -72,6 +72,19 @@ static inline int test_summary(void) {
     return test_failures_ ? 1 : 0;
 }
 
+/* Reads and decodes an image file (any format facesift decodes, up to 64 MiB); 0 on success.
+ * Defined for the tests that include facesift/image.h (directly or through face.h) first. */
+#ifdef FACESIFT_IMAGE_H
+static inline int test_load_image(const char *path, fsift_image *img) {
+    void *data = NULL;
+    size_t size = 0;
+    if (fsift_file_read(path, 64 << 20, &data, &size)) return -1;
+    int st = fsift_image_decode(data, size, NULL, img, NULL);
+    free(data);
+    return st;
+}
+#endif
+
 /* Path helpers: $FSIFT_SOURCE_DIR etc., with fallbacks for running by hand. */
 static inline const char *test_env(const char *name, const char *def) {
     const char *v = getenv(name);

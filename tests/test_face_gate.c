@@ -22,15 +22,6 @@
 
 static fsift_face_gate *g_gate;
 
-static int load(const char *path, fsift_image *img) {
-    void *data = NULL;
-    size_t size = 0;
-    if (fsift_file_read(path, 64 << 20, &data, &size)) return -1;
-    int st = fsift_image_decode(data, size, NULL, img, NULL);
-    free(data);
-    return st;
-}
-
 static float gate_ratio(fsift_face_gate_session *s, const fsift_image *img, int *n) {
     float r = -1;
     CHECK_OK(fsift_face_gate_run(s, img, &r, n));
@@ -57,7 +48,7 @@ static void test_labelled_faces(void) {
     json_object_foreach(images, name, rec) {
         snprintf(path, sizeof path, "%s/samples/photos/%s", src, name);
         fsift_image img = {0};
-        if (load(path, &img)) {
+        if (test_load_image(path, &img)) {
             fprintf(stderr, "SKIP reason: %s missing (scripts/fetch-photos.sh)\n", path);
             continue;
         }
@@ -103,7 +94,7 @@ static void test_pasted_faces(void) {
     char path[4096];
     snprintf(path, sizeof path, "%s/samples/photos/grace_hopper.jpg", test_env("FSIFT_SOURCE_DIR", "."));
     fsift_image photo = {0};
-    if (load(path, &photo)) TEST_SKIP("samples/photos/grace_hopper.jpg missing (scripts/fetch-photos.sh)");
+    if (test_load_image(path, &photo)) TEST_SKIP("samples/photos/grace_hopper.jpg missing (scripts/fetch-photos.sh)");
     /* tests/data/faces/labels.json: grace_hopper.jpg face box */
     const float bx1 = 175.5f, by1 = 113.5f, bx2 = 353.0f, by2 = 331.5f;
     float mw = (bx2 - bx1) * 0.4f, mh = (by2 - by1) * 0.4f;

@@ -23,15 +23,6 @@
 static fsift_face_models *g_models;
 static fsift_image g_astro;
 
-static int load_png(const char *path, fsift_image *img) {
-    void *data = NULL;
-    size_t size = 0;
-    if (fsift_file_read(path, 64 << 20, &data, &size)) return -1;
-    int st = fsift_image_decode(data, size, NULL, img, NULL);
-    free(data);
-    return st;
-}
-
 /* Copies src into dst at (ox, oy), clipped. */
 static void paste(fsift_image *dst, const fsift_image *src, int ox, int oy) {
     for (int y = 0; y < src->height; y++) {
@@ -276,7 +267,7 @@ static void test_refine_matches_detect(void) {
         char path[4096];
         fsift_image img;
         snprintf(path, sizeof path, "%s/samples/photos/%s", src, photos[i]);
-        if (load_png(path, &img)) /* any format; EXIF orientation applied */ {
+        if (test_load_image(path, &img)) /* any format; EXIF orientation applied */ {
             missing++;
             continue;
         }
@@ -311,7 +302,7 @@ static void run_set(const char *set) {
 
 int main(void) {
     const char *astro = test_env("FSIFT_ASTRONAUT", "/usr/lib/python3/dist-packages/skimage/data/astronaut.png");
-    if (load_png(astro, &g_astro)) fprintf(stderr, "SKIP reason: cannot read %s (Debian python3-skimage)\n", astro);
+    if (test_load_image(astro, &g_astro)) fprintf(stderr, "SKIP reason: cannot read %s (Debian python3-skimage)\n", astro);
     const char *one = getenv("FSIFT_FACE_SET");
     if (one && *one)
         run_set(one);
