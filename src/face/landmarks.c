@@ -71,7 +71,7 @@ typedef struct onet_frame {
     double cx, cy, side, roll;
     double step[4]; /* the last step taken in cx, cy, side, roll (0 before the first) */
     int ok;
-    int mirror; /* O-Net sees the crop mirrored left-right (ensemble frames only) */
+    int mirror; /* O-Net sees the crop mirrored left-right (the twin runs of precise faces) */
 } onet_frame;
 
 /* The frame of candidate c: its box squared around the centre, roll from its eyes. */
@@ -204,20 +204,6 @@ static fsift_status frame_crop(const fsift_image *img, const onet_frame *f, int 
     return FSIFT_OK;
 }
 
-/* Mirrors an image left-right in place. */
-static void mirror_image(fsift_image *im) {
-    int ch = im->channels;
-    for (int y = 0; y < im->height; y++) {
-        uint8_t *r = im->data + (size_t)y * im->stride;
-        for (int x = 0; x < im->width / 2; x++)
-            for (int c = 0; c < ch; c++) {
-                uint8_t t = r[x * ch + c];
-                r[x * ch + c] = r[(im->width - 1 - x) * ch + c];
-                r[(im->width - 1 - x) * ch + c] = t;
-            }
-    }
-}
-
 static void apply(const double A[2][3], double u, double v, float *x, float *y) {
     *x = (float)(A[0][0] * u + A[0][1] * v + A[0][2]);
     *y = (float)(A[1][0] * u + A[1][1] * v + A[1][2]);
@@ -237,7 +223,13 @@ static fsift_status onet_run(fsift_face_analyzer *a, int net, const fsift_image 
         for (int i = 0; i < bn; i++) {
             fsift_image crop;
             if ((st = frame_crop(img, &fr[b0 + i], S, L, &crop, A[i]))) return st;
-            if (fr[b0 + i].mirror) mirror_image(&crop);
+            if (fr[b0 + i].mirror) { /* EXIF orientation 2: mirrored left-right */
+                fsift_image flipped;
+                st = fsift_image_orient(&crop, 2, &flipped);
+                fsift_image_free(&crop);
+                if (st) return st;
+                crop = flipped;
+            }
             face_blob_put(sp, &crop, a->blob, i);
             fsift_image_free(&crop);
         }
@@ -271,6 +263,20 @@ static fsift_status onet_run(fsift_face_analyzer *a, int net, const fsift_image 
     return FSIFT_OK;
 }
 
+/* x = the mean of O-Net's results r[0..k): landmarks and box, and the probability when
+ * with_score (the mirrored pair of a pass) — the ensemble keeps the passes' det_score. */
+static void results_mean(const face_cand *r, int k, int with_score, face_cand *x) {
+    double acc[15] = {0};
+    for (int e = 0; e < k; e++) {
+        const face_cand *o = &r[e];
+        for (int j = 0; j < 5; j++) acc[2 * j] += o->kps[j][0], acc[2 * j + 1] += o->kps[j][1];
+        acc[10] += o->x1, acc[11] += o->y1, acc[12] += o->x2, acc[13] += o->y2, acc[14] += o->score;
+    }
+    for (int j = 0; j < 5; j++) x->kps[j][0] = (float)(acc[2 * j] / k), x->kps[j][1] = (float)(acc[2 * j + 1] / k);
+    x->x1 = (float)(acc[10] / k), x->y1 = (float)(acc[11] / k), x->x2 = (float)(acc[12] / k), x->y2 = (float)(acc[13] / k);
+    if (with_score) x->score = (float)(acc[14] / k);
+}
+
 /* The last step for precise faces: O-Net on the frames of ensemble[] around each face's
  * converged frame (shifts and scalings in units of FACE_ENSEMBLE_STEP of the side), the
  * landmarks and the box averaged. */
@@ -296,17 +302,7 @@ static fsift_status onet_ensemble(fsift_face_analyzer *a, int net, const fsift_i
             jf[t * K + e] = f;
         }
     if (!st) st = onet_run(a, net, img, jf, m * K, L, out);
-    for (int t = 0; t < m && !st; t++) {
-        face_cand *x = &c[idx[t]];
-        double acc[14] = {0};
-        for (int e = 0; e < K; e++) {
-            const face_cand *o = &out[t * K + e];
-            for (int j = 0; j < 5; j++) acc[2 * j] += o->kps[j][0], acc[2 * j + 1] += o->kps[j][1];
-            acc[10] += o->x1, acc[11] += o->y1, acc[12] += o->x2, acc[13] += o->y2;
-        }
-        for (int j = 0; j < 5; j++) x->kps[j][0] = (float)(acc[2 * j] / K), x->kps[j][1] = (float)(acc[2 * j + 1] / K);
-        x->x1 = (float)(acc[10] / K), x->y1 = (float)(acc[11] / K), x->x2 = (float)(acc[12] / K), x->y2 = (float)(acc[13] / K);
-    }
+    for (int t = 0; t < m && !st; t++) results_mean(&out[t * K], K, 0, &c[idx[t]]);
     free(jf);
     free(out);
     return st;
@@ -363,15 +359,6 @@ static int face_step(face_cand *c, face_cand *r, float p, onet_frame *fr, onet_f
     return moved;
 }
 
-/* o = the mean of O-Net's results o and its mirrored twin q: landmarks, box, probability. */
-static void pair_mean(face_cand *o, const face_cand *q) {
-    for (int j = 0; j < 5; j++)
-        o->kps[j][0] = 0.5f * (o->kps[j][0] + q->kps[j][0]), o->kps[j][1] = 0.5f * (o->kps[j][1] + q->kps[j][1]);
-    o->x1 = 0.5f * (o->x1 + q->x1), o->x2 = 0.5f * (o->x2 + q->x2);
-    o->y1 = 0.5f * (o->y1 + q->y1), o->y2 = 0.5f * (o->y2 + q->y2);
-    o->score = 0.5f * (o->score + q->score);
-}
-
 /* Box area of a candidate, for choosing the precise faces. */
 static double cand_area(const face_cand *c) {
     double w = (double)c->x2 - c->x1, h = (double)c->y2 - c->y1;
@@ -413,9 +400,10 @@ fsift_status face_onet_landmarks(fsift_face_analyzer *a, int net, const fsift_im
         }
         if ((st = onet_run(a, net, img, jf, mj, L, nx))) break;
         for (int t = 0, q = 0; t < m; t++) {
-            face_cand o = nx[q++];
-            if (precise[idx[t]]) pair_mean(&o, &nx[q++]);
-            nx[t] = o; /* t <= q - 1: never overwrites a result still to be read */
+            face_cand o = nx[q];
+            if (precise[idx[t]]) results_mean(&nx[q], 2, 1, &o);
+            q += precise[idx[t]] ? 2 : 1;
+            nx[t] = o; /* t < q: never overwrites a result still to be read */
         }
         int k = 0;
         for (int t = 0; t < m; t++) {
